@@ -1,0 +1,46 @@
+/**
+ * Runs the real Worker and its Durable Objects in workerd, through wrangler's
+ * `unstable_startWorker` (it bundles the TypeScript), offline: no login, no
+ * metrics, no network.
+ */
+import { fileURLToPath } from "node:url";
+
+export interface LocalCloud {
+  url: URL;
+  stop(): Promise<void>;
+}
+
+export interface LocalCloudOptions {
+  port?: number;
+  relayToken: string;
+  echoDelayMs?: number;
+  relayId?: string;
+}
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  process.env.WRANGLER_SEND_METRICS = "false";
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+  process.env.WRANGLER_HIDE_BANNER = "true";
+  const { unstable_startWorker } = await import("wrangler");
+  const worker = await unstable_startWorker({
+    config: `${root}wrangler.toml`,
+    envFiles: [],
+    bindings: {
+      RELAY_TOKEN: { type: "secret_text", value: options.relayToken },
+      ECHO_DELAY_MS: { type: "plain_text", value: String(options.echoDelayMs ?? 0) },
+      RELAY_ID: { type: "plain_text", value: options.relayId ?? "local-relay" },
+    },
+    dev: {
+      server: { hostname: "127.0.0.1", port: options.port ?? 0 },
+      inspector: false,
+      persist: false,
+      watch: false,
+      logLevel: "warn",
+    },
+  });
+  await worker.ready;
+  const url = await worker.url;
+  return { url, stop: () => worker.dispose() };
+}
