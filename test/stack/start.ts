@@ -36,28 +36,29 @@ async function main(): Promise<void> {
   const verbose = process.env.VERBOSE === "1";
 
   say("Starting the local stack (offline; nothing leaves this machine).");
-  let cloud: LocalCloud | undefined;
-  let relay: RelayProcess | undefined;
+  const running: { cloud?: LocalCloud; relay?: RelayProcess } = {};
   const stop = async (code: number) => {
-    await relay?.stop().catch(() => undefined);
-    await cloud?.stop().catch(() => undefined);
+    await running.relay?.stop().catch(() => undefined);
+    await running.cloud?.stop().catch(() => undefined);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
 
   const t0 = performance.now();
-  cloud = await startLocalCloud({ port: workerPort, relayToken: token, echoDelayMs: 0 });
+  const cloud = await startLocalCloud({ port: workerPort, relayToken: token, echoDelayMs: 0 });
+  running.cloud = cloud;
   say(`  cloud   Worker + RelayHub + CallSession running in workerd at ${cloud.url.origin} (${ms(performance.now() - t0)})`);
 
   const t1 = performance.now();
-  relay = await startRelayProcess({
+  const relay = await startRelayProcess({
     cloudUrl: cloud.url.origin,
     relayToken: token,
     audioPort,
     healthPort,
     onLine: verbose ? (l) => console.log(`  [relay] ${l}`) : undefined,
   });
+  running.relay = relay;
   const up = await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
   say(`  relay   connected to the cloud as '${String(up.relayId ?? "?")}' (${ms(performance.now() - t1)}); audio WebSocket on 127.0.0.1:${relay.audioPort}`);
 
