@@ -31,6 +31,8 @@ export function parseWav(file: Uint8Array): Pcm16Audio {
     const body = at + 8;
     if (body + size > file.byteLength && id !== "data") throw new WavFormatError(`chunk ${id} runs past the end`);
     if (id === "fmt ") {
+      // PCM's fmt body is 16 bytes; a shorter one would be read past its end.
+      if (size < 16) throw new WavFormatError(`fmt chunk of ${size} bytes is too short`);
       const audioFormat = view.getUint16(body, true);
       const bits = view.getUint16(body + 14, true);
       if (audioFormat !== 1 || bits !== 16) throw new WavFormatError(`only PCM16 is supported (format ${audioFormat}, ${bits} bits)`);

@@ -22,24 +22,43 @@ export type LinkItem =
 export class LinkDecoder {
   readonly limits: LinkLimits;
   private readonly records: RecordDecoder;
+  private failure: LinkProtocolError | undefined;
 
   constructor(limits: Partial<LinkLimits> = {}) {
     this.limits = resolveLimits(limits);
     this.records = new RecordDecoder(this.limits.maxRecordBytes);
   }
 
-  /** Decodes a chunk of a byte stream; a record may span chunks. */
+  /**
+   * Decodes a chunk of a byte stream; a record may span chunks. After it
+   * throws, every later call throws too: a close-link error ends the link.
+   */
   push(chunk: Uint8Array): LinkItem[] {
-    const items: LinkItem[] = [];
-    for (const record of this.records.push(chunk)) this.decodeRecord(record.kind, record.body, items);
-    return items;
+    return this.failing(() => {
+      const items: LinkItem[] = [];
+      for (const record of this.records.push(chunk)) this.decodeRecord(record.kind, record.body, items);
+      return items;
+    });
   }
 
   /** Decodes one whole WebSocket message: it must end on a record boundary. */
   decodeMessage(message: Uint8Array): LinkItem[] {
     const items = this.push(message);
-    this.records.assertAtBoundary();
+    this.failing(() => this.records.assertAtBoundary());
     return items;
+  }
+
+  // A close-link error in a record body (a malformed bundle, say) leaves the
+  // record framing intact, so without this the next chunk would decode as if
+  // nothing had happened.
+  private failing<T>(run: () => T): T {
+    if (this.failure) throw linkError(this.failure.code, "decoder already failed; the link must close");
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof LinkProtocolError) this.failure = err;
+      throw err;
+    }
   }
 
   private decodeRecord(kind: number, body: Uint8Array, items: LinkItem[]): void {

@@ -28,13 +28,17 @@ export type ControlType = (typeof ControlType)[keyof typeof ControlType];
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A UUID as FreeSWITCH and FusionPBX write them (any version, any case). */
 export const uuid = z.string().regex(UUID_RE, "must be a UUID");
-/** Short printable text: no control characters. */
+/**
+ * Short printable text: no control characters (C0, DEL and C1, where U+0085
+ * is a line break), so that nothing a peer sends can split a line of an ESL
+ * command or a log.
+ */
 const text = (max: number) =>
   z
     .string()
     .max(max)
     // eslint-disable-next-line no-control-regex
-    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "must not contain control characters");
 
 export const audioFormatSchema = z.object({
   encoding: z.enum(["L16", "PCMU", "PCMA"]),
@@ -108,7 +112,8 @@ const schemas = {
     callId: uuid,
     /** Validated against the relay's allow-list by the relay, never passed through. */
     name: z.string().regex(/^[a-z_]{1,32}$/),
-    args: z.record(z.string().max(32), z.union([z.string().max(256), z.number(), z.boolean()])).default({}),
+    /** Arguments may reach FreeSWITCH (ESL) commands on the relay: text only, like every other string. */
+    args: z.record(text(32), z.union([text(256), z.number(), z.boolean()])).default({}),
   }),
   [ControlType.CommandResult]: z.object({
     type: z.literal(ControlType.CommandResult),
