@@ -184,7 +184,8 @@ export function decodeControl(body: Uint8Array, maxControlBytes: number): Contro
     .slice(0, 3)
     .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
     .join("; ");
-  if (typeof callId === "string" && UUID_RE.test(callId)) {
+  // Only messages about one call can cost just that call; a bad handshake is the link's problem.
+  if (typeof callId === "string" && UUID_RE.test(callId) && type !== ControlType.Hello && type !== ControlType.Welcome) {
     throw new LinkProtocolError(LinkErrorCode.ControlInvalid, Consequence.EndCall, `${type}: ${detail}`, undefined, callId);
   }
   throw linkError(LinkErrorCode.ControlInvalid, `${type}: ${detail}`);

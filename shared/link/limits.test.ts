@@ -34,3 +34,9 @@ describe("resolveLimits", () => {
     expect(() => resolveLimits({ maxFramePayloadBytes: 1_000_000 })).toThrow(RangeError);
   });
 });
+
+describe("resolveLimits with undefined values", () => {
+  it("takes the default for a limit given as undefined", () => {
+    expect(resolveLimits({ maxCalls: undefined }).maxCalls).toBe(DEFAULT_LIMITS.maxCalls);
+  });
+});

@@ -26,7 +26,8 @@ export const DEFAULT_LIMITS: Readonly<LinkLimits> = Object.freeze({
 
 /** Defaults overridden by `partial`, each value checked to be a positive integer. */
 export function resolveLimits(partial: Partial<LinkLimits> = {}): LinkLimits {
-  const limits = { ...DEFAULT_LIMITS, ...partial };
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const limits: LinkLimits = { ...DEFAULT_LIMITS, ...given };
   for (const [key, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new RangeError(`link limit ${key} must be a positive integer, got ${String(value)}`);
