@@ -1,0 +1,225 @@
+/**
+ * What the relay has to send on the link, in order, bounded. Pure: no
+ * socket, no timer; the link client decides when to take messages.
+ *
+ * - Audio frames of every call queue together and leave as one bundle per
+ *   message, so hundreds of calls cost tens of messages a second.
+ * - Control messages keep their place in the queue: a call's `call.end`
+ *   leaves after the audio that call queued before it.
+ * - While the link cannot take audio (down, or its socket buffer full), each
+ *   call keeps at most `maxQueuedAudioMsPerCall` of audio: the oldest goes
+ *   first, and is counted. Control messages are never dropped.
+ */
+import {
+  audioRecord,
+  BUNDLE_HEADER_BYTES,
+  concatBytes,
+  controlRecord,
+  Encoding,
+  FRAME_HEADER_BYTES,
+  RECORD_HEADER_BYTES,
+  type AudioFrame,
+  type ControlInput,
+  type LinkLimits,
+} from "../../shared/link/index.js";
+
+type AudioEntry = { kind: "audio"; frame: AudioFrame; ms: number; dropped: boolean };
+type ControlEntry = { kind: "control"; record: Uint8Array; type: string; callId?: string; dropped: boolean };
+type Entry = AudioEntry | ControlEntry;
+
+export interface OutboxOptions {
+  /** Per call (slot), the most audio kept waiting, in ms of audio. */
+  maxQueuedAudioMsPerCall: number;
+}
+
+/** Counts for /health. */
+export interface OutboxStats {
+  audioFrames: number;
+  audioBytes: number;
+  controlMessages: number;
+  /** Frames dropped since start (queue full, or the call ended while the link was down). */
+  droppedAudioFrames: number;
+}
+
+/** Limits that shape outgoing messages (from the cloud's welcome). */
+export type SendLimits = Pick<LinkLimits, "maxRecordBytes" | "maxFramesPerBundle">;
+
+/** The link's send queue. */
+export class Outbox {
+  private queue: Entry[] = [];
+  private head = 0;
+  private readonly bySlot = new Map<number, { entries: AudioEntry[]; ms: number }>();
+  private audioFrames = 0;
+  private audioBytes = 0;
+  private controlMessages = 0;
+  private dropped = 0;
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  get stats(): OutboxStats {
+    return {
+      audioFrames: this.audioFrames,
+      audioBytes: this.audioBytes,
+      controlMessages: this.controlMessages,
+      droppedAudioFrames: this.dropped,
+    };
+  }
+
+  get isEmpty(): boolean {
+    return this.audioFrames === 0 && this.controlMessages === 0;
+  }
+
+  /** Queues one frame; drops the oldest audio of the same call past the budget. */
+  pushAudio(frame: AudioFrame): void {
+    const entry: AudioEntry = { kind: "audio", frame, ms: frameMs(frame), dropped: false };
+    this.queue.push(entry);
+    this.audioFrames++;
+    this.audioBytes += frame.payload.byteLength;
+    let slot = this.bySlot.get(frame.slot);
+    if (!slot) this.bySlot.set(frame.slot, (slot = { entries: [], ms: 0 }));
+    slot.entries.push(entry);
+    slot.ms += entry.ms;
+    // Keep the newest frame even when it alone exceeds the budget.
+    while (slot.ms > this.options.maxQueuedAudioMsPerCall && slot.entries.length > 1) {
+      this.drop(slot.entries[0] as AudioEntry);
+      this.dropped++;
+    }
+  }
+
+  /**
+   * Queues a control message. It is encoded (and so validated) now: an
+   * invalid message throws TypeError here, at the caller, not later.
+   */
+  pushControl(message: ControlInput): void {
+    this.queue.push(controlEntry(message));
+    this.controlMessages++;
+  }
+
+  /** Drops every queued frame of `slot` (its call ended while the link was down). Returns how many. */
+  discardAudio(slot: number): number {
+    const queued = this.bySlot.get(slot);
+    if (!queued) return 0;
+    const n = queued.entries.length;
+    for (const entry of [...queued.entries]) this.drop(entry);
+    this.dropped += n;
+    return n;
+  }
+
+  /**
+   * After a reconnect: `resumes` (one `call.resume` per live call) go to the
+   * head of the queue, and any queued `call.start` or `call.resume` of those
+   * calls is dropped since the resume announces the call (same slot) anyway.
+   */
+  resumeWith(resumes: readonly ControlInput[]): void {
+    const fresh = resumes.map(controlEntry);
+    const ids = new Set(fresh.map((e) => e.callId));
+    for (let i = this.head; i < this.queue.length; i++) {
+      const e = this.queue[i] as Entry;
+      if (e.kind === "control" && !e.dropped && (e.type === "call.start" || e.type === "call.resume") && ids.has(e.callId)) {
+        e.dropped = true;
+        this.controlMessages--;
+      }
+    }
+    this.queue = [...fresh, ...this.queue.slice(this.head).filter((e) => !e.dropped)];
+    this.head = 0;
+    this.controlMessages += fresh.length;
+  }
+
+  /** True when the queued audio already fills a bundle: send now rather than at the next tick. */
+  wantsEarlyFlush(limits: SendLimits): boolean {
+    const estimate = RECORD_HEADER_BYTES + BUNDLE_HEADER_BYTES + this.audioFrames * FRAME_HEADER_BYTES + this.audioBytes;
+    return this.audioFrames >= limits.maxFramesPerBundle || estimate >= limits.maxRecordBytes;
+  }
+
+  /**
+   * Takes the next message: queued records in order, at most one full audio
+   * bundle, at most `maxRecordBytes` in all (a single oversized record still
+   * goes alone, so the queue always moves). Undefined when empty.
+   */
+  takeMessage(limits: SendLimits): Uint8Array | undefined {
+    const parts: Uint8Array[] = [];
+    let frames: AudioFrame[] = [];
+    let size = 0;
+    const closeBundle = () => {
+      if (frames.length > 0) parts.push(audioRecord(frames));
+      frames = [];
+    };
+    for (let e = this.peek(); e; e = this.peek()) {
+      const empty = size === 0;
+      if (e.kind === "audio") {
+        const add = FRAME_HEADER_BYTES + e.frame.payload.byteLength + (frames.length === 0 ? RECORD_HEADER_BYTES + BUNDLE_HEADER_BYTES : 0);
+        if (!empty && (frames.length >= limits.maxFramesPerBundle || size + add > limits.maxRecordBytes)) break;
+        frames.push(e.frame);
+        size += add;
+        this.consume(e);
+      } else {
+        if (!empty && size + e.record.byteLength > limits.maxRecordBytes) break;
+        closeBundle();
+        parts.push(e.record);
+        size += e.record.byteLength;
+        this.consume(e);
+      }
+    }
+    closeBundle();
+    this.compact();
+    if (parts.length === 0) return undefined;
+    return parts.length === 1 ? parts[0] : concatBytes(parts);
+  }
+
+  private peek(): Entry | undefined {
+    while (this.head < this.queue.length) {
+      const e = this.queue[this.head] as Entry;
+      if (!e.dropped) return e;
+      this.head++;
+    }
+    return undefined;
+  }
+
+  private consume(e: Entry): void {
+    this.head++;
+    if (e.kind === "control") {
+      this.controlMessages--;
+      return;
+    }
+    this.forgetAudio(e);
+  }
+
+  private drop(e: AudioEntry): void {
+    e.dropped = true;
+    this.forgetAudio(e);
+  }
+
+  // The entry is the oldest of its slot, both when sent (the queue is FIFO)
+  // and when dropped (we only ever drop the oldest, or all).
+  private forgetAudio(e: AudioEntry): void {
+    this.audioFrames--;
+    this.audioBytes -= e.frame.payload.byteLength;
+    const slot = this.bySlot.get(e.frame.slot);
+    if (!slot) return;
+    const i = slot.entries.indexOf(e);
+    if (i >= 0) slot.entries.splice(i, 1);
+    slot.ms -= e.ms;
+    if (slot.entries.length === 0) this.bySlot.delete(e.frame.slot);
+  }
+
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function controlEntry(message: ControlInput): ControlEntry {
+  const callId = "callId" in message && typeof message.callId === "string" ? message.callId : undefined;
+  return { kind: "control", record: controlRecord(message), type: message.type, callId, dropped: false };
+}
+
+/** Duration of a frame's audio in ms (what the per-call budget counts). */
+export function frameMs(frame: Pick<AudioFrame, "encoding" | "sampleRate" | "payload">): number {
+  const bytesPerSample = frame.encoding === Encoding.L16 ? 2 : 1;
+  return (frame.payload.byteLength / bytesPerSample / frame.sampleRate) * 1000;
+}
