@@ -1,0 +1,214 @@
+/**
+ * CallSession: one Durable Object per call, named `<relayId>/<callId>` by
+ * the RelayHub, so a call resumed after a link drop lands on the same object
+ * and keeps its state. It runs the call's secretary (the diagnostic echo in
+ * this issue) and answers every upstream RPC with the Downlink for the relay.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { ControlOf } from "../shared/link/index.js";
+import { emptyDownlink, type Downlink, type DownFrame, type SessionControl, type UpFrame } from "./downlink.js";
+import type { Env } from "./env.js";
+import { log } from "./log.js";
+import { EchoSecretary, resolveEchoDelayMs } from "./secretaries/echo.js";
+import type { Secretary, SecretaryOutput } from "./secretaries/secretary.js";
+import { migrate } from "./storage/schema.js";
+
+/** What the hub tells a session about its call (from call.start / call.resume). */
+export type CallStartInfo = Omit<ControlOf<"call.start">, "type"> & {
+  kind: "start" | "resume";
+  relayId: string;
+  tenantId: string;
+};
+
+export interface CallSessionStatus {
+  started: boolean;
+  ended: boolean;
+  endReason: string | null;
+  relayId: string | null;
+  callId: string | null;
+  framesIn: number;
+  framesOut: number;
+  resumes: number;
+  /** The seq the next agent frame will carry. */
+  nextDownSeq: number;
+  echoDelayMs: number | null;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    relay_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    info TEXT NOT NULL,
+    echo_delay_ms INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    end_reason TEXT,
+    resumes INTEGER NOT NULL DEFAULT 0,
+    frames_in INTEGER NOT NULL DEFAULT 0,
+    frames_out INTEGER NOT NULL DEFAULT 0,
+    down_seq_reserved INTEGER NOT NULL DEFAULT 0
+  )`,
+];
+
+interface SessionRow {
+  relay_id: string;
+  call_id: string;
+  echo_delay_ms: number;
+  ended_at: number | null;
+  end_reason: string | null;
+  resumes: number;
+  frames_in: number;
+  frames_out: number;
+  down_seq_reserved: number;
+}
+
+/**
+ * Writing counters on every audio RPC (~50/s per call) would bill a row write
+ * each time; they are diagnostics, so they are flushed at most once a second.
+ * The down seq must never repeat, even if the object is evicted between
+ * flushes: storage holds a reservation ahead of what was used, and a reload
+ * continues from the reservation (a gap, never a repeat).
+ */
+const FLUSH_INTERVAL_MS = 1000;
+const SEQ_RESERVATION = 3000; // a minute of 20 ms frames
+
+export class CallSession extends DurableObject<Env> {
+  private row: SessionRow | undefined;
+  private nextDownSeq = 0;
+  private lastFlushMs = 0;
+  private secretary: Secretary | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    migrate(ctx.storage, MIGRATIONS);
+    this.row = ctx.storage.sql.exec<SessionRow & Record<string, SqlStorageValue>>("SELECT * FROM session WHERE id = 1").toArray()[0];
+    if (this.row) this.nextDownSeq = this.row.down_seq_reserved;
+  }
+
+  /** Starts the call, or resumes it when this session already knows it (state kept). */
+  async start(info: CallStartInfo): Promise<Downlink> {
+    const now = Date.now();
+    const row = this.row;
+    if (row) {
+      if (row.call_id !== info.callId || row.relay_id !== info.relayId) {
+        throw new Error(`session of call ${row.call_id} asked to start call ${info.callId}`);
+      }
+      if (row.ended_at !== null) {
+        // The call is over here; tell the relay so it does not stream into the void.
+        return { frames: [], controls: [{ type: "call.end", callId: info.callId, reason: "session-ended" }] };
+      }
+      row.resumes += 1;
+      this.flush(now, true);
+      log("info", "call_resumed", { relayId: info.relayId, callId: info.callId, kind: info.kind, resumes: row.resumes });
+      return this.output(await this.getSecretary().audio([], now));
+    }
+    const echo = resolveEchoDelayMs(this.env.ECHO_DELAY_MS, info.variables?.["echo_delay_ms"]);
+    if (echo.ignored) log("warn", "echo_delay_ignored", { callId: info.callId, value: echo.ignored });
+    this.ctx.storage.sql.exec(
+      "INSERT INTO session (id, relay_id, tenant_id, call_id, info, echo_delay_ms, started_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
+      info.relayId,
+      info.tenantId,
+      info.callId,
+      JSON.stringify(info),
+      echo.delayMs,
+      now,
+    );
+    this.row = {
+      relay_id: info.relayId,
+      call_id: info.callId,
+      echo_delay_ms: echo.delayMs,
+      ended_at: null,
+      end_reason: null,
+      resumes: 0,
+      frames_in: 0,
+      frames_out: 0,
+      down_seq_reserved: 0,
+    };
+    this.lastFlushMs = now;
+    log("info", "call_started", { relayId: info.relayId, callId: info.callId, kind: info.kind, echoDelayMs: echo.delayMs });
+    return emptyDownlink();
+  }
+
+  /** Caller audio, in order. Returns the agent audio due now. */
+  async audio(frames: UpFrame[]): Promise<Downlink> {
+    const row = this.activeRow();
+    if (!row) return emptyDownlink();
+    row.frames_in += frames.length;
+    return this.output(await this.getSecretary().audio(frames, Date.now()));
+  }
+
+  /** DTMF, playback events and command results from the relay. */
+  async control(message: SessionControl): Promise<Downlink> {
+    if (!this.activeRow()) return emptyDownlink();
+    return this.output(await this.getSecretary().control(message, Date.now()));
+  }
+
+  /** Ends the call (idempotent). */
+  async end(reason: string): Promise<void> {
+    const row = this.activeRow();
+    if (!row) return;
+    row.ended_at = Date.now();
+    row.end_reason = reason;
+    await this.secretary?.end(reason);
+    this.secretary = undefined;
+    this.flush(row.ended_at, true);
+    log("info", "call_ended", { relayId: row.relay_id, callId: row.call_id, reason, framesIn: row.frames_in, framesOut: row.frames_out });
+  }
+
+  /** For tests and diagnostics. */
+  async status(): Promise<CallSessionStatus> {
+    const row = this.row;
+    return {
+      started: row !== undefined,
+      ended: row?.ended_at != null,
+      endReason: row?.end_reason ?? null,
+      relayId: row?.relay_id ?? null,
+      callId: row?.call_id ?? null,
+      framesIn: row?.frames_in ?? 0,
+      framesOut: row?.frames_out ?? 0,
+      resumes: row?.resumes ?? 0,
+      nextDownSeq: this.nextDownSeq,
+      echoDelayMs: row?.echo_delay_ms ?? null,
+    };
+  }
+
+  private activeRow(): SessionRow | undefined {
+    return this.row && this.row.ended_at === null ? this.row : undefined;
+  }
+
+  /** The secretary, created on first use (again after an eviction: its queue is in memory only). */
+  private getSecretary(): Secretary {
+    this.secretary ??= new EchoSecretary({ delayMs: this.row?.echo_delay_ms ?? 0 });
+    return this.secretary;
+  }
+
+  /** Numbers the secretary's audio and persists what must survive. */
+  private output(out: SecretaryOutput): Downlink {
+    const row = this.row;
+    if (!row) return emptyDownlink();
+    const frames: DownFrame[] = out.audio.map((a) => ({ ...a, seq: this.nextDownSeq++ >>> 0 }));
+    row.frames_out += frames.length;
+    // Past half the reservation: extend it now. The output gate holds this
+    // response until the write is durable, so no seq leaves unreserved.
+    this.flush(Date.now(), this.nextDownSeq + SEQ_RESERVATION / 2 > row.down_seq_reserved);
+    return { frames, controls: out.controls };
+  }
+
+  private flush(now: number, force = false): void {
+    const row = this.row;
+    if (!row || (!force && now - this.lastFlushMs < FLUSH_INTERVAL_MS)) return;
+    if (this.nextDownSeq + SEQ_RESERVATION / 2 > row.down_seq_reserved) row.down_seq_reserved = this.nextDownSeq + SEQ_RESERVATION;
+    this.ctx.storage.sql.exec(
+      "UPDATE session SET ended_at = ?, end_reason = ?, resumes = ?, frames_in = ?, frames_out = ?, down_seq_reserved = ? WHERE id = 1",
+      row.ended_at,
+      row.end_reason,
+      row.resumes,
+      row.frames_in,
+      row.frames_out,
+      row.down_seq_reserved,
+    );
+    this.lastFlushMs = now;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The Worker's bindings, as wrangler.toml and the secrets declare them.
+ * Declared on `Cloudflare.Env` so that `env` from "cloudflare:workers" (and
+ * the test pool's `env`) is typed too.
+ */
+import type { CallSession } from "./call-session.js";
+import type * as MainModule from "./index.js";
+import type { RelayHub } from "./relay-hub.js";
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- merging into the runtime's ambient namespace is the documented way to type `env`
+  namespace Cloudflare {
+    interface Env {
+      RELAY_HUB: DurableObjectNamespace<RelayHub>;
+      CALL_SESSION: DurableObjectNamespace<CallSession>;
+      /** Delay of the diagnostic echo secretary, milliseconds (a var, so a string). */
+      ECHO_DELAY_MS?: string;
+      /** Identity of the relay presenting RELAY_TOKEN, until per-relay tokens exist. */
+      RELAY_ID?: string;
+      /** Shared relay token (a secret, at least 32 characters). Never log it. */
+      RELAY_TOKEN?: string;
+    }
+    interface GlobalProps {
+      mainModule: typeof MainModule;
+      durableNamespaces: "RelayHub" | "CallSession";
+    }
+  }
+}
+
+export type Env = Cloudflare.Env;
