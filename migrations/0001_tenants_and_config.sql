@@ -63,7 +63,9 @@ create table secretaries (
   greeting text,
   farewell text,
   handoff_enabled boolean not null default true,
-  handoff_keywords text[] not null default array['atendente', 'humano', 'pessoa', 'operador'],
+  -- Lists are jsonb rather than text[]: the client runs without fetching
+  -- type OIDs (one round trip less per request through Hyperdrive).
+  handoff_keywords jsonb not null default '["atendente", "humano", "pessoa", "operador"]'::jsonb,
   handoff_timeout_seconds integer not null default 30,
   max_ai_turns integer not null default 20,
   transfer_extension text,
@@ -104,7 +106,7 @@ create table transfer_rules (
   secretary_id uuid not null,
   destination_id uuid not null,
   department text not null,
-  phrases text[] not null default '{}',
+  phrases jsonb not null default '[]'::jsonb,
   priority integer not null default 0,
   version integer not null default 1,
   created_at timestamptz not null default now(),

@@ -20,6 +20,8 @@ export interface LocalPostgres {
   url: string;
   /** True when this process started the server (and will remove it on stop). */
   embedded: boolean;
+  /** The data directory of an embedded server. */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     await pg.stop().catch(() => undefined);
     throw err;
   }
-  return { url, embedded: true, stop: () => pg.stop() };
+  return { url, embedded: true, dataDir: databaseDir, stop: () => pg.stop() };
 }
 
 async function prepare(url: string, seed: boolean): Promise<void> {

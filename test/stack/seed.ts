@@ -56,7 +56,7 @@ export async function seedDemo(sql: postgres.Sql): Promise<void> {
           "Quando o cliente quiser falar com uma pessoa ou com um departamento, use transfer_call; fora do horário, use take_message."},
         'Olá! Você ligou para a Demo Telecom. Como posso ajudar?',
         'Obrigada pela ligação. Até logo!',
-        true, ${["atendente", "humano", "pessoa", "operador"]}, 30,
+        true, ${tx.json(["atendente", "humano", "pessoa", "operador"])}, 30,
         12, '200', true, ${tx.json(businessHours)}, true,
         '1', '1', ${tx.json({ type: "server_vad", threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 })})
       on conflict do nothing`;
@@ -64,7 +64,7 @@ export async function seedDemo(sql: postgres.Sql): Promise<void> {
       await tx`insert into transfer_destinations (id, tenant_id, name, kind, extension, context)
         values (${d.id}, ${DEMO_TENANT_ID}, ${d.name}, 'extension', ${d.extension}, 'demo.local') on conflict do nothing`;
       await tx`insert into transfer_rules (id, tenant_id, secretary_id, destination_id, department, phrases, priority)
-        values (${d.id.replace(/c(\d)$/, "d$1")}, ${DEMO_TENANT_ID}, ${DEMO_SECRETARY_ID}, ${d.id}, ${d.department}, ${[...d.phrases]}, ${priority})
+        values (${d.id.replace(/c(\d)$/, "d$1")}, ${DEMO_TENANT_ID}, ${DEMO_SECRETARY_ID}, ${d.id}, ${d.department}, ${tx.json([...d.phrases])}, ${priority})
         on conflict do nothing`;
     }
     await tx`insert into omniplay_settings (tenant_id, base_url) values (${DEMO_TENANT_ID}, 'http://127.0.0.1:8090') on conflict do nothing`;
