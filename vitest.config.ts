@@ -25,6 +25,17 @@ export default defineConfig({
         test: { name: "workers", include: ["workers/**/*.test.ts"] },
       },
       {
+        // The config API in Node (app.request) against a real Postgres (embedded, or DATABASE_URL).
+        test: {
+          name: "api",
+          include: ["test/api/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/api/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
