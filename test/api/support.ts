@@ -2,7 +2,7 @@
  * Helpers for the API tests: the API mounted at /v1 over a shared pool,
  * tokens for any role, fresh tenants, and a request function.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { sign } from "hono/jwt";
 import { inject } from "vitest";
@@ -12,7 +12,8 @@ import type { Role } from "../../workers/api/auth/principal.js";
 import { createSql, type Sql } from "../../workers/db/client.js";
 
 export const JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789";
-export const MASTER_KEY = randomBytes(32).toString("base64");
+/** The same in every test file: they share one database, and the reseal test reads every row. */
+export const MASTER_KEY = Buffer.alloc(32, 7).toString("base64");
 
 export interface TestApi {
   app: Hono<{ Bindings: ApiBindings }>;

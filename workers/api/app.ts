@@ -23,6 +23,7 @@ import { mountAudit } from "./routes/audit.js";
 import { configResources } from "./routes/config-resources.js";
 import { mountOmniplay } from "./routes/omniplay.js";
 import { mountRelays } from "./routes/relays.js";
+import { mountSecrets } from "./routes/secrets.js";
 import { mountTenants } from "./routes/tenants.js";
 
 declare module "hono" {
@@ -101,5 +102,6 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   for (const spec of configResources) mountResource(app, routes, guard, spec);
   mountOmniplay(app, routes, guard);
   mountAudit(app, routes, guard);
+  mountSecrets(app, routes, guard);
   return { app, routes };
 }

@@ -24,9 +24,9 @@ export interface ErrorBody {
 }
 
 /** An HTTPException that carries a stable code and optional field errors. */
-export function apiError(status: ContentfulStatusCode, code: string, message: string, fields?: FieldError[]): HTTPException {
+export function apiError(status: ContentfulStatusCode, code: string, message: string, fields?: FieldError[], headers?: Record<string, string>): HTTPException {
   const body: ErrorBody = { error: { code, message, ...(fields ? { fields } : {}) } };
-  return new HTTPException(status, { message, res: Response.json(body, { status }), cause: { code } });
+  return new HTTPException(status, { message, res: Response.json(body, { status, headers }), cause: { code } });
 }
 
 export const notFound = (what = "resource") => apiError(404, "not_found", `${what} not found`);

@@ -32,11 +32,7 @@ function jwtConfig(env: ApiBindings): JwtConfig {
   return config;
 }
 
-const unauthorized = (message: string) => {
-  const err = apiError(401, "unauthorized", message);
-  err.getResponse().headers.set("WWW-Authenticate", 'Bearer realm="v1"');
-  return err;
-};
+const unauthorized = (message: string) => apiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="v1"' });
 
 /** Verifies the bearer JWT and sets `principal`. */
 export function authenticate(): MiddlewareHandler<{ Bindings: ApiBindings }> {
