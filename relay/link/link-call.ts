@@ -39,7 +39,7 @@ export interface CallPort {
   limits(): LinkLimits;
   nextUpFrame(call: CallEntry<CallHandler>, payload: Uint8Array): AudioFrame;
   isLive(call: CallEntry<CallHandler>): boolean;
-  queueAudio(frame: AudioFrame): void;
+  queueAudio(frame: AudioFrame, owner: string): void;
   queueControl(message: ControlInput): void;
   endFromRelay(call: CallEntry<CallHandler>, end: { reason: string; cause?: string; code?: string }): void;
 }
@@ -73,7 +73,7 @@ export class LinkCall {
     if (!this.live || payload.byteLength === 0) return;
     const max = maxPayload(this.port.limits());
     for (let at = 0; at < payload.byteLength; at += max) {
-      this.port.queueAudio(this.port.nextUpFrame(this.entry, payload.subarray(at, Math.min(at + max, payload.byteLength))));
+      this.port.queueAudio(this.port.nextUpFrame(this.entry, payload.subarray(at, Math.min(at + max, payload.byteLength))), this.callId);
     }
   }
 

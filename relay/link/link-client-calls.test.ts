@@ -30,8 +30,10 @@ describe("resume after a reconnect", () => {
     b.sendAudio(pcm(2));
     await waitFor(() => conn.frames().length === 2);
 
+    const linkDown = new Promise<void>((resolve) => link.once("down", () => resolve()));
     conn.ws.terminate(); // the cloud side drops mid-call
-    await waitFor(() => !link.isUp, { what: "the link to notice the drop" });
+    await linkDown; // runs before the reconnect timer can fire, however short the backoff
+    expect(link.isUp).toBe(false);
     b.end("stream-closed"); // ends while down: its queued audio must not reach slot 1's next owner
     b.sendAudio(pcm(99));
     const c = open(link, 3); // starts while down: gets the free slot 1
@@ -42,7 +44,8 @@ describe("resume after a reconnect", () => {
     const again = await stub.connection(1, 2000);
     await waitFor(() => again.frames().length === 6 && again.controls("call.end").length === 1, { what: "the queued traffic" });
     const order = again.items.slice(1).map((i) => (i.kind === "control" ? `${i.message.type}:${"callId" in i.message ? i.message.callId?.slice(-1) : ""}` : i.kind === "audio" ? `audio:${i.frame.slot}` : i.kind));
-    expect(order).toEqual(["call.resume:1", "call.resume:3", "call.end:2", "audio:0", "audio:0", "audio:0", "audio:0", "audio:0", "audio:1"]);
+    // The ended call's call.end first: the cloud's slot table still gives it slot 1.
+    expect(order).toEqual(["call.end:2", "call.resume:1", "call.resume:3", "audio:0", "audio:0", "audio:0", "audio:0", "audio:0", "audio:1"]);
     expect(again.controls("call.resume").map((r) => [r.callId, r.slot])).toEqual([
       [callId(1), 0],
       [callId(3), 1],
@@ -64,6 +67,18 @@ describe("resume after a reconnect", () => {
     await waitFor(() => again.frames(0).length === 6);
     expect(again.frames(0).at(-1)).toMatchObject({ seq: 9, timestampMs: 180 });
     expect(link.snapshot()).toMatchObject({ up: true, reconnects: 1, calls: 2 });
+  });
+
+  it("re-sends a call.end that a half-open socket may have swallowed", async () => {
+    const { stub, link, conn } = await h.up();
+    const a = open(link, 1);
+    await waitFor(() => conn.controls("call.start").length === 1);
+    conn.answering = false; // from now on the cloud gets nothing
+    a.end("stream-closed");
+    const again = await stub.connection(1, 2000);
+    await waitFor(() => again.controls("call.end").length === 1);
+    expect(conn.controls("call.end")).toEqual([]);
+    expect(again.items[1]).toEqual({ kind: "control", message: { type: "call.end", callId: callId(1), reason: "stream-closed" } });
   });
 });
 

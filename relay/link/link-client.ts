@@ -48,6 +48,9 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
   private readonly inbound: InboundContext;
   private tick: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** call.end messages handed to a live socket lately, and when. */
+  private recentEnds: { message: ControlInput; at: number }[] = [];
+  private lostAt = 0;
 
   constructor(private readonly options: LinkClientOptions) {
     super();
@@ -62,7 +65,7 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
       limits: () => this.socket.limits,
       nextUpFrame: (call, payload) => this.registry.nextUpFrame(call, payload),
       isLive: (call) => this.registry.get(call.info.callId) === call,
-      queueAudio: (frame) => this.queueAudio(frame),
+      queueAudio: (frame, owner) => this.queueAudio(frame, owner),
       queueControl: (message) => this.queueControl(message),
       endFromRelay: (call, end) => this.endFromRelay(call, end),
     };
@@ -146,7 +149,14 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
 
   private onUp(welcome: ControlOf<"welcome">): void {
     const live = this.registry.list();
-    this.outbox.resumeWith(live.map((call) => announceCall(call, "call.resume")));
+    // A call.end sent shortly before the connection was lost may never have arrived (half-open socket).
+    const doubtful = this.recentEnds.filter((e) => e.at >= this.lostAt - this.endDoubtMs).map((e) => e.message);
+    this.recentEnds = [];
+    this.outbox.resumeWith(
+      live.map((call) => announceCall(call, "call.resume")),
+      new Set(live.map((call) => call.info.callId)),
+      doubtful,
+    );
     clearInterval(this.tick);
     this.tick = setInterval(() => this.flush(), this.options.bundleMs);
     this.log.info(
@@ -158,14 +168,15 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
   }
 
   private onDown(): void {
+    this.lostAt = Date.now();
     clearInterval(this.tick);
     this.tick = undefined;
     this.log.warn({ calls: this.registry.size, queuedAudioFrames: this.outbox.stats.audioFrames }, "link down");
     this.emit("down");
   }
 
-  private queueAudio(frame: AudioFrame): void {
-    this.outbox.pushAudio(frame);
+  private queueAudio(frame: AudioFrame, owner: string): void {
+    this.outbox.pushAudio(frame, owner);
     if (this.outbox.wantsEarlyFlush(this.socket.limits)) this.flush();
   }
 
@@ -194,14 +205,25 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
     if (!this.socket.isUp) this.outbox.discardAudio(call.slot);
     this.counters.callsEndedByRelay++;
     const callId = call.info.callId;
+    let message: ControlInput = { type: "call.end", callId, reason: end.reason, cause: end.cause, code: end.code };
     try {
-      this.outbox.pushControl({ type: "call.end", callId, reason: end.reason, cause: end.cause, code: end.code });
+      this.outbox.pushControl(message);
     } catch (err) {
       // A reason or cause the schema refuses must not keep the cloud from hearing that the call ended.
       this.log.warn({ err, callId }, "call.end details refused by the codec; sending it without them");
-      this.outbox.pushControl({ type: "call.end", callId, reason: "ended" });
+      this.outbox.pushControl((message = { type: "call.end", callId, reason: "ended" }));
+    }
+    if (this.socket.isUp) {
+      const now = Date.now();
+      this.recentEnds = this.recentEnds.filter((e) => e.at >= now - this.endDoubtMs);
+      this.recentEnds.push({ message, at: now });
     }
     this.flush();
+  }
+
+  /** How long before a lost connection a sent call.end is in doubt: up to a dead-link deadline and a ping. */
+  private get endDoubtMs(): number {
+    return this.options.deadAfterMs + this.options.heartbeatMs;
   }
 
   private endFromCloud(callId: string, end: CallEnd): void {

@@ -4,6 +4,7 @@ import { Outbox, frameMs } from "./outbox.js";
 
 const A = "11111111-1111-4111-8111-111111111111";
 const B = "22222222-2222-4222-8222-222222222222";
+const C = "33333333-3333-4333-8333-333333333333";
 
 function frame(slot: number, seq: number, bytes = 640): AudioFrame {
   return { slot, direction: Direction.Up, encoding: Encoding.L16, sampleRate: 16000, seq, timestampMs: seq * 20, payload: new Uint8Array(bytes).fill(seq & 0xff) };
@@ -112,12 +113,31 @@ describe("Outbox", () => {
   it("puts resumes first and drops call.start of the resumed calls", () => {
     const o = new Outbox({ maxQueuedAudioMsPerCall: 1000 });
     o.pushControl(start(B, 1));
-    o.pushAudio(frame(0, 7));
-    o.pushAudio(frame(1, 0));
-    o.pushControl(end(A));
-    o.resumeWith([resume(B, 1)]);
-    expect(o.stats.controlMessages).toBe(2);
-    expect(drain(o)).toEqual([["call.resume:2", "a0:7", "a1:0", "call.end:1"]]);
+    o.pushAudio(frame(0, 7), A);
+    o.pushAudio(frame(1, 0), B);
+    o.pushControl({ type: "playback.event", callId: A, event: "started" });
+    o.resumeWith([resume(A, 0), resume(B, 1)], new Set([A, B]));
+    expect(o.stats.controlMessages).toBe(3);
+    expect(drain(o)).toEqual([["call.resume:1", "call.resume:2", "a0:7", "a1:0", "playback.event:1"]]);
+  });
+
+  it("sends the control of calls that ended first, so their slots are free for the resumes", () => {
+    const o = new Outbox({ maxQueuedAudioMsPerCall: 1000 });
+    o.pushAudio(frame(1, 3), C); // C ended while its audio waited
+    o.pushControl(end(C));
+    o.pushControl(start(B, 1)); // B took C's slot
+    o.pushAudio(frame(1, 0), B);
+    o.pushAudio(frame(0, 9), A);
+    o.resumeWith([resume(A, 0), resume(B, 1)], new Set([A, B]));
+    expect(drain(o)).toEqual([["call.end:3", "call.resume:1", "call.resume:2", "a1:0", "a0:9"]]);
+    expect(o.stats.droppedAudioFrames).toBe(1);
+  });
+
+  it("re-sends call.end messages in doubt, unless queued or the call is live", () => {
+    const o = new Outbox({ maxQueuedAudioMsPerCall: 1000 });
+    o.pushControl(end(C));
+    o.resumeWith([resume(A, 0)], new Set([A]), [end(B), end(C), end(A)]);
+    expect(drain(o)).toEqual([["call.end:2", "call.end:3", "call.resume:1"]]);
   });
 
   it("discards the queued audio of one slot (a call ended while the link was down)", () => {

@@ -23,7 +23,8 @@ import {
   type LinkLimits,
 } from "../../shared/link/index.js";
 
-type AudioEntry = { kind: "audio"; frame: AudioFrame; ms: number; dropped: boolean };
+/** `owner` is the call UUID: a slot may change hands while its old audio still waits. */
+type AudioEntry = { kind: "audio"; frame: AudioFrame; owner: string | undefined; ms: number; dropped: boolean };
 type ControlEntry = { kind: "control"; record: Uint8Array; type: string; callId?: string; dropped: boolean };
 type Entry = AudioEntry | ControlEntry;
 
@@ -69,9 +70,9 @@ export class Outbox {
     return this.audioFrames === 0 && this.controlMessages === 0;
   }
 
-  /** Queues one frame; drops the oldest audio of the same call past the budget. */
-  pushAudio(frame: AudioFrame): void {
-    const entry: AudioEntry = { kind: "audio", frame, ms: frameMs(frame), dropped: false };
+  /** Queues one frame of call `owner`; drops the oldest audio of the same slot past the budget. */
+  pushAudio(frame: AudioFrame, owner?: string): void {
+    const entry: AudioEntry = { kind: "audio", frame, owner, ms: frameMs(frame), dropped: false };
     this.queue.push(entry);
     this.audioFrames++;
     this.audioBytes += frame.payload.byteLength;
@@ -106,23 +107,36 @@ export class Outbox {
   }
 
   /**
-   * After a reconnect: `resumes` (one `call.resume` per live call) go to the
-   * head of the queue, and any queued `call.start` or `call.resume` of those
-   * calls is dropped since the resume announces the call (same slot) anyway.
+   * Reorders the queue for a new connection, where the cloud's slot table
+   * still holds the old connection's calls. In order:
+   * 1. `resend` (call.end messages a dead socket may have swallowed), unless queued anyway;
+   * 2. queued control of calls no longer live (their call.end frees their slot);
+   * 3. `resumes`, one per live call (they replace its queued call.start/resume);
+   * 4. everything else, minus audio whose call is no longer live (its slot may have a new owner).
    */
-  resumeWith(resumes: readonly ControlInput[]): void {
-    const fresh = resumes.map(controlEntry);
-    const ids = new Set(fresh.map((e) => e.callId));
+  resumeWith(resumes: readonly ControlInput[], live: ReadonlySet<string>, resend: readonly ControlInput[] = []): void {
+    const ended: Entry[] = [];
+    const rest: Entry[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const e = this.queue[i] as Entry;
-      if (e.kind === "control" && !e.dropped && (e.type === "call.start" || e.type === "call.resume") && ids.has(e.callId)) {
-        e.dropped = true;
-        this.controlMessages--;
-      }
+      if (e.dropped) continue;
+      if (e.kind === "audio") {
+        if (e.owner === undefined || live.has(e.owner)) rest.push(e);
+        else {
+          this.drop(e);
+          this.dropped++;
+        }
+      } else if (e.callId === undefined) rest.push(e);
+      else if (!live.has(e.callId)) ended.push(e);
+      else if (e.type === "call.start" || e.type === "call.resume") this.controlMessages--;
+      else rest.push(e);
     }
-    this.queue = [...fresh, ...this.queue.slice(this.head).filter((e) => !e.dropped)];
+    const queuedEnds = new Set(ended.flatMap((e) => (e.kind === "control" && e.type === "call.end" ? [e.callId] : [])));
+    const again = resend.map(controlEntry).filter((e) => e.type === "call.end" && !queuedEnds.has(e.callId) && !live.has(e.callId ?? ""));
+    const fresh = resumes.map(controlEntry);
+    this.queue = [...again, ...ended, ...fresh, ...rest];
     this.head = 0;
-    this.controlMessages += fresh.length;
+    this.controlMessages += again.length + fresh.length;
   }
 
   /** True when the queued audio already fills a bundle: send now rather than at the next tick. */
