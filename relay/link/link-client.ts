@@ -171,7 +171,8 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
     this.lostAt = Date.now();
     clearInterval(this.tick);
     this.tick = undefined;
-    this.log.warn({ calls: this.registry.size, queuedAudioFrames: this.outbox.stats.audioFrames }, "link down");
+    // Expected when stopping; otherwise the calls now wait for the reconnect.
+    this.log[this.stopping ? "info" : "warn"]({ calls: this.registry.size, queuedAudioFrames: this.outbox.stats.audioFrames }, "link down");
     this.emit("down");
   }
 
