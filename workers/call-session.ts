@@ -28,6 +28,8 @@ export interface CallSessionStatus {
   callId: string | null;
   framesIn: number;
   framesOut: number;
+  /** DTMF, playback events and command results received. */
+  controlsIn: number;
   resumes: number;
   /** The seq the next agent frame will carry. */
   nextDownSeq: number;
@@ -50,6 +52,7 @@ const MIGRATIONS = [
     frames_out INTEGER NOT NULL DEFAULT 0,
     down_seq_reserved INTEGER NOT NULL DEFAULT 0
   )`,
+  "ALTER TABLE session ADD COLUMN controls_in INTEGER NOT NULL DEFAULT 0",
 ];
 
 interface SessionRow {
@@ -61,6 +64,7 @@ interface SessionRow {
   resumes: number;
   frames_in: number;
   frames_out: number;
+  controls_in: number;
   down_seq_reserved: number;
 }
 
@@ -82,7 +86,7 @@ export class CallSession extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    migrate(ctx.storage, MIGRATIONS);
+    migrate(ctx.storage, "call_session", MIGRATIONS);
     this.row = ctx.storage.sql.exec<SessionRow & Record<string, SqlStorageValue>>("SELECT * FROM session WHERE id = 1").toArray()[0];
     if (this.row) this.nextDownSeq = this.row.down_seq_reserved;
   }
@@ -124,6 +128,7 @@ export class CallSession extends DurableObject<Env> {
       resumes: 0,
       frames_in: 0,
       frames_out: 0,
+      controls_in: 0,
       down_seq_reserved: 0,
     };
     this.lastFlushMs = now;
@@ -141,7 +146,9 @@ export class CallSession extends DurableObject<Env> {
 
   /** DTMF, playback events and command results from the relay. */
   async control(message: SessionControl): Promise<Downlink> {
-    if (!this.activeRow()) return emptyDownlink();
+    const row = this.activeRow();
+    if (!row) return emptyDownlink();
+    row.controls_in += 1;
     return this.output(await this.getSecretary().control(message, Date.now()));
   }
 
@@ -168,6 +175,7 @@ export class CallSession extends DurableObject<Env> {
       callId: row?.call_id ?? null,
       framesIn: row?.frames_in ?? 0,
       framesOut: row?.frames_out ?? 0,
+      controlsIn: row?.controls_in ?? 0,
       resumes: row?.resumes ?? 0,
       nextDownSeq: this.nextDownSeq,
       echoDelayMs: row?.echo_delay_ms ?? null,
@@ -201,12 +209,13 @@ export class CallSession extends DurableObject<Env> {
     if (!row || (!force && now - this.lastFlushMs < FLUSH_INTERVAL_MS)) return;
     if (this.nextDownSeq + SEQ_RESERVATION / 2 > row.down_seq_reserved) row.down_seq_reserved = this.nextDownSeq + SEQ_RESERVATION;
     this.ctx.storage.sql.exec(
-      "UPDATE session SET ended_at = ?, end_reason = ?, resumes = ?, frames_in = ?, frames_out = ?, down_seq_reserved = ? WHERE id = 1",
+      "UPDATE session SET ended_at = ?, end_reason = ?, resumes = ?, frames_in = ?, frames_out = ?, controls_in = ?, down_seq_reserved = ? WHERE id = 1",
       row.ended_at,
       row.end_reason,
       row.resumes,
       row.frames_in,
       row.frames_out,
+      row.controls_in,
       row.down_seq_reserved,
     );
     this.lastFlushMs = now;

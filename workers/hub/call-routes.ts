@@ -23,7 +23,7 @@ export class CallRoutes {
   private readonly byCall = new Map<string, CallRoute>();
 
   constructor(private readonly storage: DurableObjectStorage) {
-    migrate(storage, MIGRATIONS);
+    migrate(storage, "relay_hub", MIGRATIONS);
     for (const row of storage.sql.exec<{ call_id: string; slot: number }>("SELECT call_id, slot FROM call_routes")) {
       this.remember({ callId: row.call_id, slot: row.slot, rejected: false });
     }

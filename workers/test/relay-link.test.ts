@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, Encoding, type AudioFrame } from "../../shared/link/index.js";
 import type { CallSessionStatus } from "../call-session.js";
 import type { HubStats } from "../relay-hub.js";
-import { callStart, hello, TestRelay, upFrame } from "./relay-link.js";
+import { callStart, eventually, hello, TestRelay, upFrame } from "./relay-link.js";
 
 const relayId = env.RELAY_ID ?? "";
 const hub = () => env.RELAY_HUB.get(env.RELAY_HUB.idFromName(relayId));
@@ -35,16 +35,6 @@ function frames(slot: number, from: number, count: number): AudioFrame[] {
   return Array.from({ length: count }, (_, i) => upFrame(slot, from + i));
 }
 
-/** Polls `read` until `check` holds: the hub and sessions act after reading the relay's message, not before `send` returns. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 100 && !check(value); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    value = await read();
-  }
-  if (!check(value)) throw new Error(`never matched: ${JSON.stringify(value)}`);
-  return value;
-}
 const waitForStats = (check: (s: HubStats) => boolean) => eventually(() => hub().stats(), check);
 const waitForStatus = (callId: string, check: (s: CallSessionStatus) => boolean) => eventually(() => session(callId).status(), check);
 
@@ -96,7 +86,9 @@ describe("calls through the echo secretary", () => {
     const callId = crypto.randomUUID();
     // call.start shares the message with the first frames, as the protocol allows.
     relay.send([callStart(callId, 3)], frames(3, 0, 5));
+    await relay.waitForFrames(3, 5);
     relay.send([], frames(3, 5, 5));
+    await relay.waitForFrames(3, 10);
     relay.send([], frames(3, 10, 5));
     const back = await relay.waitForFrames(3, 15);
     const sent = frames(3, 0, 15);
@@ -114,8 +106,12 @@ describe("calls through the echo secretary", () => {
   it("two calls at once, frames interleaved in shared bundles, each echo on its own slot", async () => {
     const relay = await ready();
     const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
-    relay.send([callStart(a, 10), callStart(b, 11)]);
-    for (let m = 0; m < 4; m++) relay.send([], [...frames(10, m * 3, 3), ...frames(11, m * 3, 3)]);
+    // Four messages, each bundling 3 frames of each call, interleaved.
+    for (let m = 0; m < 4; m++) {
+      const bundle = [0, 1, 2].flatMap((i) => [upFrame(10, m * 3 + i), upFrame(11, m * 3 + i)]);
+      relay.send(m === 0 ? [callStart(a, 10), callStart(b, 11)] : [], bundle);
+      await Promise.all([relay.waitForFrames(10, m * 3 + 3), relay.waitForFrames(11, m * 3 + 3)]);
+    }
     const [backA, backB] = [await relay.waitForFrames(10, 12), await relay.waitForFrames(11, 12)];
     expect(backA.map((f) => [...f.payload])).toEqual(frames(10, 0, 12).map((f) => [...f.payload]));
     expect(backB.map((f) => [...f.payload])).toEqual(frames(11, 0, 12).map((f) => [...f.payload]));
@@ -156,10 +152,12 @@ describe("calls through the echo secretary", () => {
   it("an invalid control naming a call ends that call only", async () => {
     const relay = await ready();
     const [good, bad] = [crypto.randomUUID(), crypto.randomUUID()];
-    relay.send([callStart(good, 30), callStart(bad, 31)]);
-    relay.sendUnchecked({ type: "dtmf", callId: bad, digit: "X" }, frames(30, 0, 2));
+    relay.send([callStart(good, 30), callStart(bad, 31)], [upFrame(30, 0), upFrame(31, 0)]);
+    await relay.waitForFrames(31, 1);
+    relay.sendUnchecked({ type: "dtmf", callId: bad, digit: "X" }, frames(30, 1, 2));
     expect(await relay.waitForControl("call.end", (m) => m.callId === bad)).toMatchObject({ code: "LINK_CONTROL_INVALID" });
-    await relay.waitForFrames(30, 2);
+    await relay.waitForFrames(30, 3);
+    expect((await waitForStatus(bad, (s) => s.ended)).endReason).toBe("error:LINK_CONTROL_INVALID");
     expect(relay.controls().some((m) => m.type === "call.end" && m.callId === good)).toBe(false);
   });
 
@@ -178,16 +176,67 @@ describe("calls through the echo secretary", () => {
     const relay = await ready();
     const callId = crypto.randomUUID();
     relay.send([callStart(callId, 50, { variables: { echo_delay_ms: "300" } })], frames(50, 0, 3));
+    await waitForStatus(callId, (s) => s.framesIn === 3); // the first message has landed before the next leaves
     await new Promise((r) => setTimeout(r, 100));
     relay.send([], frames(50, 3, 1));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForStatus(callId, (s) => s.framesIn === 4);
+    await new Promise((r) => setTimeout(r, 50));
     expect(relay.framesFor(50)).toEqual([]); // nothing due yet
-    await new Promise((r) => setTimeout(r, 250));
-    relay.send([], frames(50, 4, 1)); // t >= 450 ms: the first four are due, this one is not
+    await new Promise((r) => setTimeout(r, 300));
+    relay.send([], frames(50, 4, 1)); // 300 ms after the fourth frame: the first four are due, this one is not
     const back = await relay.waitForFrames(50, 4);
     await new Promise((r) => setTimeout(r, 50));
     expect(relay.framesFor(50).map((f) => [...f.payload])).toEqual(frames(50, 0, 4).map((f) => [...f.payload]));
     expect(back[0]?.timestampMs).toBe(300);
     expect((await session(callId).status()).echoDelayMs).toBe(300);
+  });
+
+  it("dtmf, playback.event and command.result reach the call's session, after the call's earlier frames", async () => {
+    const relay = await ready();
+    const callId = crypto.randomUUID();
+    relay.send([callStart(callId, 60)], frames(60, 0, 2));
+    relay.send(
+      [
+        { type: "dtmf", callId, digit: "5" },
+        { type: "playback.event", callId, event: "finished", playedMs: 40 },
+        { type: "command.result", id: "c1", callId, ok: true },
+      ],
+      frames(60, 2, 1),
+    );
+    const status = await waitForStatus(callId, (s) => s.controlsIn === 3 && s.framesIn === 3);
+    expect(status).toMatchObject({ controlsIn: 3, framesIn: 3, ended: false });
+    await relay.waitForFrames(60, 3);
+  });
+
+  it("controls naming a call the hub does not know are dropped and counted", async () => {
+    const relay = await ready();
+    const before = (await hub().stats()).unknownCallControls;
+    relay.send([{ type: "dtmf", callId: crypto.randomUUID(), digit: "1" }]);
+    await waitForStats((s) => s.unknownCallControls === before + 1);
+    expect(relay.closeEvent).toBeUndefined();
+  });
+});
+
+describe("pushDownlink", () => {
+  it("sends a session's output to the relay on the call's slot, controls first", async () => {
+    const relay = await ready();
+    const callId = crypto.randomUUID();
+    relay.send([callStart(callId, 70)], frames(70, 0, 1));
+    await relay.waitForFrames(70, 1);
+    const payload = new Uint8Array([1, 2, 3, 4]);
+    const pushed = await hub().pushDownlink(callId, {
+      controls: [{ type: "playback.clear", callId, reason: "barge-in" }],
+      frames: [{ seq: 99, timestampMs: 5, encoding: Encoding.L16, sampleRate: 16000, payload }],
+    });
+    expect(pushed).toBe(true);
+    await relay.waitForControl("playback.clear", (m) => m.callId === callId);
+    const [, last] = await relay.waitForFrames(70, 2);
+    expect(last).toMatchObject({ slot: 70, direction: 1, seq: 99 });
+    expect([...(last?.payload ?? [])]).toEqual([1, 2, 3, 4]);
+  });
+
+  it("refuses a call the hub does not carry", async () => {
+    await ready();
+    expect(await hub().pushDownlink(crypto.randomUUID(), { controls: [], frames: [] })).toBe(false);
   });
 });

@@ -3,6 +3,14 @@
  * Worker (through its fetch handler, as a relay's upgrade would arrive), the
  * shared codec on both directions, and waits with timeouts so a broken hub
  * fails a test instead of hanging it.
+ *
+ * Quirk of this test transport (workerd 1.20260426 under vitest-pool-workers):
+ * messages a test sends in quick succession on this socket can reach the
+ * Durable Object out of order (seen: three sends arriving last-first, even
+ * with a macrotask between sends). A relay on a real TCP socket (wrangler dev,
+ * 5 x 200 back-to-back messages) arrives in order. So a test that needs one
+ * message handled before the next waits for evidence of it (an echo, a
+ * counter, a session's status) before sending the next.
  */
 import { env, exports } from "cloudflare:workers";
 import {
@@ -182,4 +190,16 @@ export function upFrame(slot: number, seq: number, payloadBytes = 640): AudioFra
   const payload = new Uint8Array(payloadBytes);
   for (let i = 0; i < payloadBytes; i++) payload[i] = (slot * 31 + seq * 7 + i) & 0xff;
   return { slot, direction: Direction.Up, encoding: Encoding.L16, sampleRate: 16000, seq, timestampMs: seq * 20, payload };
+}
+
+/** Polls `read` until `check` holds: the hub and sessions act after reading a message, not when `send` returns. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) throw new Error(`never matched: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 20));
+    value = await read();
+  }
+  return value;
 }
