@@ -21,7 +21,7 @@ describe("JWT authentication", () => {
     expect((await call(api, "GET", "/v1/secretaries")).status).toBe(401);
     const res = await call(api, "GET", "/v1/secretaries", { headers: { Authorization: "Basic abc" } });
     expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe("unauthorized");
+    expect(res.body.error.code).toBe("UNAUTHORIZED");
     expect(res.headers.get("WWW-Authenticate")).toContain("Bearer");
     const forged = await token("tenant_admin", tenantId, { secret: "another-secret-0123456789abcdef0123" });
     expect((await call(api, "GET", "/v1/secretaries", { token: forged })).status).toBe(401);
@@ -54,7 +54,7 @@ describe("JWT authentication", () => {
     expect((await call(api, "GET", "/v1/secretaries", { token: viewer })).status).toBe(200);
     const write = await call(api, "POST", "/v1/secretaries", { token: viewer, body: { name: "x", extension: "1" } });
     expect(write.status).toBe(403);
-    expect(write.body.error.code).toBe("forbidden");
+    expect(write.body.error.code).toBe("FORBIDDEN");
     const service = await token("service", tenantId);
     expect((await call(api, "PATCH", "/v1/secretaries/00000000-0000-4000-8000-000000000000", { token: service, body: {} })).status).toBe(403);
     expect((await call(api, "GET", "/v1/audit-log", { token: service })).status).toBe(403);
@@ -89,7 +89,7 @@ describe("JWT authentication", () => {
       try {
         const res = await call(broken, "GET", "/v1/secretaries", { token: admin });
         expect(res.status, JSON.stringify(env)).toBe(503);
-        expect(res.body.error.code).toBe("server_misconfigured");
+        expect(res.body.error.code).toBe("SERVER_MISCONFIGURED");
       } finally {
         await broken.close();
       }

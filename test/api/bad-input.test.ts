@@ -33,7 +33,7 @@ describe("bad input", () => {
   ])("400 on %s", async (_what, body, field) => {
     const res = await call(api, "POST", "/v1/secretaries", { token: admin, body });
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe("validation_failed");
+    expect(res.body.error.code).toBe("VALIDATION_FAILED");
     expect(fieldsOf(res.body)).toContain(field);
   });
 
@@ -49,7 +49,7 @@ describe("bad input", () => {
   it("400 naming the field for unknown ids in a body; 404 for unknown or malformed ids in a path", async () => {
     const res = await call(api, "PATCH", `/v1/secretaries/${secretaryId}`, { token: admin, body: { providerId: randomUUID() } });
     expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: "unknown_reference", fields: [{ path: "providerId" }] });
+    expect(res.body.error).toMatchObject({ code: "UNKNOWN_REFERENCE", fields: [{ path: "providerId" }] });
     expect((await call(api, "GET", `/v1/secretaries/${randomUUID()}`, { token: admin })).status).toBe(404);
     expect((await call(api, "GET", "/v1/secretaries/not-a-uuid", { token: admin })).status).toBe(404);
     expect((await call(api, "PATCH", "/v1/secretaries/1%27%20or%201=1", { token: admin, body: {} })).status).toBe(404);
@@ -63,12 +63,12 @@ describe("bad input", () => {
   });
 
   it("400 on bodies that are not JSON objects, 413 on huge ones", async () => {
-    expect((await call(api, "POST", "/v1/secretaries", { token: admin, rawBody: "{not json", headers: { "Content-Type": "application/json" } })).body.error.code).toBe("invalid_json");
+    expect((await call(api, "POST", "/v1/secretaries", { token: admin, rawBody: "{not json", headers: { "Content-Type": "application/json" } })).body.error.code).toBe("INVALID_JSON");
     expect((await call(api, "POST", "/v1/secretaries", { token: admin, body: [1, 2] })).status).toBe(400);
     expect((await call(api, "POST", "/v1/secretaries", { token: admin, body: null })).status).toBe(400);
     const huge = await call(api, "POST", "/v1/secretaries", { token: admin, body: { name: "S", extension: "1", systemPrompt: "x".repeat(300_000) } });
     expect(huge.status).toBe(413);
-    expect(huge.body.error.code).toBe("payload_too_large");
+    expect(huge.body.error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
   it("400 on invalid queries and If-Match headers", async () => {

@@ -50,7 +50,7 @@ export type ApiApp = Hono<{ Bindings: ApiBindings }>;
 
 const defaultDatabase = (env: ApiBindings): Sql => {
   const hyperdrive = env.HYPERDRIVE;
-  if (!hyperdrive) throw apiError(503, "server_misconfigured", "no database: the HYPERDRIVE binding is not configured");
+  if (!hyperdrive) throw apiError(503, "SERVER_MISCONFIGURED", "no database: the HYPERDRIVE binding is not configured");
   return createSql(hyperdrive.connectionString);
 };
 
@@ -70,7 +70,7 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => {
-      throw apiError(413, "payload_too_large", `the body exceeds ${maxBodyBytes} bytes`);
+      throw apiError(413, "PAYLOAD_TOO_LARGE", `the body exceeds ${maxBodyBytes} bytes`);
     },
   });
   const withDatabase: MiddlewareHandler<{ Bindings: ApiBindings }> = async (c, next) => {

@@ -1,7 +1,7 @@
 /**
  * One error shape for the whole API, and the one `onError` that produces it:
  *
- *   { "error": { "code": "validation_failed", "message": "...",
+ *   { "error": { "code": "VALIDATION_FAILED", "message": "...",
  *                "fields": [{ "path": "greeting", "message": "..." }] } }
  *
  * Handlers throw `HTTPException` (or {@link apiError}); validation throws
@@ -29,7 +29,7 @@ export function apiError(status: ContentfulStatusCode, code: string, message: st
   return new HTTPException(status, { message, res: Response.json(body, { status, headers }), cause: { code } });
 }
 
-export const notFound = (what = "resource") => apiError(404, "not_found", `${what} not found`);
+export const notFound = (what = "resource") => apiError(404, "NOT_FOUND", `${what} not found`);
 
 export function zodFields(error: z.ZodError, prefix: (string | number)[] = []): FieldError[] {
   return error.issues.slice(0, 50).map((issue) => ({
@@ -58,31 +58,31 @@ export function errorHandler(logError: Logger) {
       const res = err.getResponse();
       if (res.headers.get("content-type")?.includes("application/json")) return res;
       // Hono's own exceptions (body limit, ...) carry no JSON body: give them our shape.
-      const code = err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "bad_request";
+      const code = err.status === 413 ? "PAYLOAD_TOO_LARGE" : err.status === 401 ? "UNAUTHORIZED" : "BAD_REQUEST";
       return c.json({ error: { code, message: err.message || "request refused" } } satisfies ErrorBody, err.status);
     }
     if (err instanceof z.ZodError) {
-      return c.json({ error: { code: "validation_failed", message: "invalid request", fields: zodFields(err) } } satisfies ErrorBody, 400);
+      return c.json({ error: { code: "VALIDATION_FAILED", message: "invalid request", fields: zodFields(err) } } satisfies ErrorBody, 400);
     }
     if (isPgError(err)) {
       const field = err.constraint_name ? CONSTRAINT_FIELDS[err.constraint_name] : undefined;
       const fields = field ? [{ path: field, message: "" }] : undefined;
       if (err.code === PgCode.ForeignKeyViolation) {
         if (fields) fields[0]!.message = "does not exist in this tenant";
-        return c.json({ error: { code: "unknown_reference", message: "a referenced object does not exist", ...(fields ? { fields } : {}) } } satisfies ErrorBody, 400);
+        return c.json({ error: { code: "UNKNOWN_REFERENCE", message: "a referenced object does not exist", ...(fields ? { fields } : {}) } } satisfies ErrorBody, 400);
       }
       if (err.code === PgCode.UniqueViolation) {
         if (fields) fields[0]!.message = "already in use";
-        return c.json({ error: { code: "conflict", message: "already exists", ...(fields ? { fields } : {}) } } satisfies ErrorBody, 409);
+        return c.json({ error: { code: "CONFLICT", message: "already exists", ...(fields ? { fields } : {}) } } satisfies ErrorBody, 409);
       }
       if (err.code === PgCode.InvalidTextRepresentation || err.code === PgCode.CheckViolation) {
-        return c.json({ error: { code: "bad_request", message: "a value is not acceptable" } } satisfies ErrorBody, 400);
+        return c.json({ error: { code: "BAD_REQUEST", message: "a value is not acceptable" } } satisfies ErrorBody, 400);
       }
       if (err.code === PgCode.SerializationFailure) {
-        return c.json({ error: { code: "conflict", message: "concurrent update, retry" } } satisfies ErrorBody, 409);
+        return c.json({ error: { code: "CONFLICT", message: "concurrent update, retry" } } satisfies ErrorBody, 409);
       }
     }
     logError("api_error", { method: c.req.method, path: c.req.path, error: err.name, message: err.message });
-    return c.json({ error: { code: "internal", message: "internal error" } } satisfies ErrorBody, 500);
+    return c.json({ error: { code: "INTERNAL", message: "internal error" } } satisfies ErrorBody, 500);
   };
 }

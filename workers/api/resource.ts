@@ -68,7 +68,7 @@ async function toColumns(spec: ResourceSpec, sql: Sql, env: ApiBindings, tenantI
         continue;
       }
       ring ??= await masterKeyRingFromEnv(env).catch(() => {
-        throw apiError(503, "server_misconfigured", "secrets cannot be stored: SECRETS_MASTER_KEY is missing or invalid");
+        throw apiError(503, "SERVER_MISCONFIGURED", "secrets cannot be stored: SECRETS_MASTER_KEY is missing or invalid");
       });
       values[`${key}Ciphertext`] = await seal(ring, { tenantId, table: spec.table, column: `${key}Ciphertext`, rowId }, String(value));
       values[`${key}Last4`] = lastFour(String(value));
@@ -148,7 +148,7 @@ export function mountResource(app: Hono<AppEnv>, registry: RouteRegistry, guard:
         return r.after;
       });
       if (result === "not_found") throw notFound(spec.entity);
-      if (result === "version_mismatch") throw apiError(412, "precondition_failed", "the object changed since you read it (If-Match)");
+      if (result === "version_mismatch") throw apiError(412, "PRECONDITION_FAILED", "the object changed since you read it (If-Match)");
       spec.onWrite?.(tenantId);
       c.header("ETag", etag(result));
       return c.json(spec.toApi(result));

@@ -10,16 +10,16 @@ export async function parseBody<T extends z.ZodType>(c: Context, schema: T): Pro
   try {
     raw = await c.req.json();
   } catch {
-    throw apiError(400, "invalid_json", "the body must be a JSON object (Content-Type: application/json)");
+    throw apiError(400, "INVALID_JSON", "the body must be a JSON object (Content-Type: application/json)");
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw apiError(400, "validation_failed", "invalid request body", zodFields(parsed.error));
+  if (!parsed.success) throw apiError(400, "VALIDATION_FAILED", "invalid request body", zodFields(parsed.error));
   return parsed.data;
 }
 
 export function parseQuery<T extends z.ZodType>(c: Context, schema: T): z.output<T> {
   const parsed = schema.safeParse(c.req.query());
-  if (!parsed.success) throw apiError(400, "validation_failed", "invalid query", zodFields(parsed.error, ["query"]));
+  if (!parsed.success) throw apiError(400, "VALIDATION_FAILED", "invalid query", zodFields(parsed.error, ["query"]));
   return parsed.data;
 }
 
@@ -35,6 +35,6 @@ export function ifMatchVersion(c: Context): number | undefined {
   const header = c.req.header("If-Match");
   if (header === undefined) return undefined;
   const m = /^(?:W\/)?"(\d{1,9})"$/.exec(header.trim());
-  if (!m) throw apiError(400, "bad_request", 'If-Match must be an ETag from this API, like "3"', [{ path: "If-Match", message: "not an ETag" }]);
+  if (!m) throw apiError(400, "BAD_REQUEST", 'If-Match must be an ETag from this API, like "3"', [{ path: "If-Match", message: "not an ETag" }]);
   return Number(m[1]);
 }

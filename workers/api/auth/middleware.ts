@@ -28,11 +28,11 @@ function jwtConfig(env: ApiBindings): JwtConfig {
     config = jwtConfigFromEnv(env);
     configs.set(env, config);
   }
-  if ("problem" in config) throw apiError(503, "server_misconfigured", `authentication is not configured: ${config.problem}`);
+  if ("problem" in config) throw apiError(503, "SERVER_MISCONFIGURED", `authentication is not configured: ${config.problem}`);
   return config;
 }
 
-const unauthorized = (message: string) => apiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="v1"' });
+const unauthorized = (message: string) => apiError(401, "UNAUTHORIZED", message, undefined, { "WWW-Authenticate": 'Bearer realm="v1"' });
 
 /** Verifies the bearer JWT and sets `principal`. */
 export function authenticate(): MiddlewareHandler<{ Bindings: ApiBindings }> {
@@ -63,12 +63,12 @@ export function requireAccess(access: Access, scope: "tenant" | "none" = "tenant
   const roles: readonly string[] = Access[access];
   return async (c, next) => {
     const principal = c.get("principal");
-    if (!roles.includes(principal.role)) throw apiError(403, "forbidden", `role ${principal.role} may not do this`);
+    if (!roles.includes(principal.role)) throw apiError(403, "FORBIDDEN", `role ${principal.role} may not do this`);
     if (scope === "tenant") {
       if (principal.role === "operator") {
         const header = c.req.header("X-Tenant-Id");
         if (!header || !UUID_RE.test(header)) {
-          throw apiError(400, "tenant_required", "operators name the tenant with the X-Tenant-Id header", [{ path: "X-Tenant-Id", message: "must be a tenant UUID" }]);
+          throw apiError(400, "TENANT_REQUIRED", "operators name the tenant with the X-Tenant-Id header", [{ path: "X-Tenant-Id", message: "must be a tenant UUID" }]);
         }
         c.set("tenantId", header.toLowerCase());
       } else {

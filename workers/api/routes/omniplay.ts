@@ -40,7 +40,7 @@ export function mountOmniplay(app: Hono<{ Bindings: ApiBindings }>, registry: Ro
         values.serviceTokenLast4 = null;
       } else {
         const ring = await masterKeyRingFromEnv(c.env).catch(() => {
-          throw apiError(503, "server_misconfigured", "secrets cannot be stored: SECRETS_MASTER_KEY is missing or invalid");
+          throw apiError(503, "SERVER_MISCONFIGURED", "secrets cannot be stored: SECRETS_MASTER_KEY is missing or invalid");
         });
         const place = { tenantId, table: "omniplay_settings", column: "serviceTokenCiphertext", rowId: tenantId };
         values.serviceTokenCiphertext = await seal(ring, place, input.serviceToken);

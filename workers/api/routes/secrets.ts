@@ -14,7 +14,7 @@ export function mountSecrets(app: Hono<{ Bindings: ApiBindings }>, registry: Rou
   registry.add({ method: "post", path: "/secrets/reseal", summary: "Re-seal all secrets under the current master key (key rotation)", tag: "Operator", access: "operator", response: resealResult });
   app.post("/secrets/reseal", guard("operator"), async (c) => {
     const ring = await masterKeyRingFromEnv(c.env).catch(() => {
-      throw apiError(503, "server_misconfigured", "SECRETS_MASTER_KEY is missing or invalid");
+      throw apiError(503, "SERVER_MISCONFIGURED", "SECRETS_MASTER_KEY is missing or invalid");
     });
     const result = await resealAll(c.get("sql"), ring);
     return c.json({ ...result, keyId: ring.current.id });

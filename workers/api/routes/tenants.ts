@@ -58,14 +58,14 @@ export function mountTenants(app: Hono<{ Bindings: ApiBindings }>, registry: Rou
     const principal = c.get("principal");
     const result = await c.get("sql").begin(async (tx) => {
       const [before] = await tx<Row[]>`select * from tenants where id = ${id} for update`;
-      if (!before) return "not_found" as const;
+      if (!before) return "NOT_FOUND" as const;
       if (expected !== undefined && before.version !== expected) return "version_mismatch" as const;
       const [after] = await tx<Row[]>`update tenants set ${tx({ ...input, version: before.version + 1, updatedAt: new Date() })} where id = ${id} returning *`;
       await writeAudit(tx, { tenantId: id, actorSub: principal.sub, actorRole: principal.role, action: "update", entity: "tenant", entityId: id, before: toApi(before), after: toApi(after!) });
       return after!;
     });
-    if (result === "not_found") throw notFound("tenant");
-    if (result === "version_mismatch") throw apiError(412, "precondition_failed", "the tenant changed since you read it (If-Match)");
+    if (result === "NOT_FOUND") throw notFound("tenant");
+    if (result === "version_mismatch") throw apiError(412, "PRECONDITION_FAILED", "the tenant changed since you read it (If-Match)");
     invalidateTenantConfig(id);
     return c.json(toApi(result));
   });
