@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { CloseCode, PROTOCOL_VERSION } from "../shared/link/index.js";
+import { createApi } from "./api/app.js";
 import { authenticateRelay, bearerToken } from "./auth/relay-auth.js";
 import type { Env } from "./env.js";
 import { ApiError, notFound, onError } from "./http/errors.js";
@@ -30,6 +31,10 @@ app.get("/v1/relay/connect", async (c) => {
   const hub = c.env.RELAY_HUB.get(c.env.RELAY_HUB.idFromName(identity.relayId));
   return hub.fetch(new Request(c.req.raw, { headers }));
 });
+
+// The config API (JWT, per tenant). After the relay route: its guards are per route, so they
+// never run in front of /v1/relay/connect whatever the order, but keep the link first anyway.
+app.route("/v1", createApi().app);
 
 app.notFound(notFound);
 app.onError(onError);
