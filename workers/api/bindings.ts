@@ -23,6 +23,8 @@ export interface ApiBindings {
   SECRETS_MASTER_KEY?: string;
   /** Previous master keys still accepted for reading during a rotation, comma-separated. */
   SECRETS_MASTER_KEY_PREVIOUS?: string;
+  /** Tenant of the relay that presents the development RELAY_TOKEN (a tenant UUID; unset: no tenant, every call allowed). */
+  RELAY_TENANT_ID?: string;
 }
 
 declare global {

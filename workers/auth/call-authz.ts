@@ -1,13 +1,59 @@
 /**
  * May this relay run this call? The hub asks before it routes a call to a
- * session. Placeholder that allows every call: issue 6 checks that the
- * secretary belongs to the relay's tenant (ARCHITECTURE.md, "Invariants").
+ * session: the secretary must belong to the relay's tenant
+ * (ARCHITECTURE.md, "Invariants"), whatever the relay says.
+ *
+ * A relay authenticated by the development RELAY_TOKEN without a tenant
+ * (RELAY_TENANT_ID unset) has no tenant to check against: its calls are
+ * allowed, which is what the local stack and the echo secretary need.
  */
+import { env as workerEnv } from "cloudflare:workers";
 import type { ControlOf } from "../../shared/link/index.js";
+import type { ApiBindings } from "../api/bindings.js";
+import { createSql, type Sql } from "../db/client.js";
+import { secretaryInTenant } from "../db/relay-identity.js";
+import { log } from "../log.js";
 import type { RelayIdentity } from "./relay-auth.js";
 
 export type CallDecision = { allowed: true } | { allowed: false; reason: string };
 
-export async function authorizeCall(_identity: RelayIdentity, _call: ControlOf<"call.start"> | ControlOf<"call.resume">): Promise<CallDecision> {
-  return { allowed: true };
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The channel variable that names the secretary on the older stream URL (`/stream/<domain>/<call>`). */
+const SECRETARY_VARIABLE = "VOICE_AI_SECRETARY_UUID";
+
+/**
+ * One client per relay, and so per RelayHub object (one hub per relay): a
+ * client must not be shared between objects or requests (db/client.ts).
+ */
+const clients = new Map<string, Sql>();
+
+function clientFor(relayId: string, connectionString: string): Sql {
+  let sql = clients.get(relayId);
+  if (!sql) {
+    sql = createSql(connectionString, { max: 2 });
+    clients.set(relayId, sql);
+  }
+  return sql;
+}
+
+export async function authorizeCall(
+  identity: RelayIdentity,
+  call: ControlOf<"call.start"> | ControlOf<"call.resume">,
+  env?: ApiBindings,
+): Promise<CallDecision> {
+  if (!UUID_RE.test(identity.tenantId)) return { allowed: true };
+  // Read the bindings only here: the development path above must not touch them (reading the
+  // module's `env` in the hub's call path upset call ordering in the hub's tests).
+  const bindings = env ?? (workerEnv as ApiBindings);
+  const secretaryId = call.secretaryId ?? call.variables?.[SECRETARY_VARIABLE];
+  if (!secretaryId || !UUID_RE.test(secretaryId)) return { allowed: false, reason: "the call names no secretary" };
+  if (!bindings.HYPERDRIVE) return { allowed: false, reason: "no database to check the secretary against" };
+  try {
+    const ok = await secretaryInTenant(clientFor(identity.relayId, bindings.HYPERDRIVE.connectionString), identity.tenantId, secretaryId.toLowerCase());
+    return ok ? { allowed: true } : { allowed: false, reason: "secretary not found for this relay" };
+  } catch (err) {
+    clients.delete(identity.relayId);
+    log("error", "call_authz_database_error", { relayId: identity.relayId, error: err instanceof Error ? err.message : String(err) });
+    return { allowed: false, reason: "secretary could not be checked" };
+  }
 }

@@ -1,16 +1,24 @@
 /**
  * Who is this relay? The one place that turns a bearer token into an
- * identity. For now a single shared secret (RELAY_TOKEN) maps to RELAY_ID;
- * the config API will replace this function with per-relay hashed tokens,
- * and nothing else has to change.
+ * identity.
+ *
+ * - Per-relay tokens (`rly_...`), issued by the config API and stored
+ *   hashed: looked up in Postgres (HYPERDRIVE); the relay's tenant comes
+ *   from its row. Revoked tokens and suspended tenants are refused.
+ * - Development fallback: the single shared RELAY_TOKEN maps to RELAY_ID
+ *   (and RELAY_TENANT_ID, or a placeholder tenant). Leave RELAY_TOKEN unset
+ *   in production.
  */
+import { RELAY_TOKEN_PREFIX, hashRelayToken } from "../crypto/relay-token.js";
+import { createSql } from "../db/client.js";
+import { findRelayByTokenHash } from "../db/relay-identity.js";
 import type { Env } from "../env.js";
 import { log } from "../log.js";
 
 /** A relay's identity, derived from its token only (never from what it says). */
 export interface RelayIdentity {
   relayId: string;
-  /** Placeholder until tenants exist (the config API will derive it from the token). */
+  /** The tenant whose secretaries the relay may serve (a placeholder for the RELAY_TOKEN fallback). */
   tenantId: string;
 }
 
@@ -24,6 +32,7 @@ const encoder = new TextEncoder();
 
 /** The relay presenting `token`, or null when the token is not accepted. */
 export async function authenticateRelay(token: string | null | undefined, env: Env): Promise<RelayIdentity | null> {
+  if (token?.startsWith(RELAY_TOKEN_PREFIX) && env.HYPERDRIVE) return authenticateIssuedToken(token, env.HYPERDRIVE.connectionString);
   const expected = env.RELAY_TOKEN;
   if (expected === undefined || expected.length < MIN_RELAY_TOKEN_LENGTH) {
     if (!misconfigurationLogged) {
@@ -36,7 +45,22 @@ export async function authenticateRelay(token: string | null | undefined, env: E
     return null;
   }
   if (!token || !(await constantTimeEqual(token, expected))) return null;
-  return { relayId: env.RELAY_ID || DEFAULT_RELAY_ID, tenantId: PLACEHOLDER_TENANT_ID };
+  return { relayId: env.RELAY_ID || DEFAULT_RELAY_ID, tenantId: env.RELAY_TENANT_ID || PLACEHOLDER_TENANT_ID };
+}
+
+/**
+ * A token issued by the config API. A client of its own (db/client.ts: no
+ * client outlives its request in workerd); a database error refuses the
+ * relay (it retries with backoff) rather than failing open.
+ */
+async function authenticateIssuedToken(token: string, connectionString: string): Promise<RelayIdentity | null> {
+  try {
+    const relay = await findRelayByTokenHash(createSql(connectionString, { max: 1 }), await hashRelayToken(token));
+    return relay ?? null;
+  } catch (err) {
+    log("error", "relay_auth_database_error", { error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
 }
 
 /**

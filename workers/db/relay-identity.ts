@@ -1,0 +1,30 @@
+/**
+ * The database side of the relay link's auth: which relay (and tenant) holds
+ * a token, and whether a secretary belongs to a tenant.
+ */
+import type { Sql } from "./client.js";
+
+export interface StoredRelay {
+  relayId: string;
+  tenantId: string;
+}
+
+/**
+ * The relay holding the token with this hash, if it is not revoked and its
+ * tenant is active. Marks it seen in the same statement (one round trip).
+ */
+export async function findRelayByTokenHash(sql: Sql, tokenHash: string): Promise<StoredRelay | undefined> {
+  const [row] = await sql<StoredRelay[]>`
+    update relays r set last_seen_at = now()
+      from tenants t
+     where r.token_hash = ${tokenHash} and r.revoked_at is null and t.id = r.tenant_id and t.status = 'active'
+    returning r.id as relay_id, r.tenant_id`;
+  return row;
+}
+
+export async function secretaryInTenant(sql: Sql, tenantId: string, secretaryId: string): Promise<boolean> {
+  const [row] = await sql`
+    select 1 from secretaries s join tenants t on t.id = s.tenant_id
+     where s.tenant_id = ${tenantId} and s.id = ${secretaryId} and t.status = 'active'`;
+  return row !== undefined;
+}
