@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 
 /** Token the Workers-runtime tests authenticate with. */
 export const TEST_RELAY_TOKEN = "test-relay-token-0123456789abcdef0123";
+/** JWT secret and master key of the Workers-runtime config API tests (*.pg.test.ts). */
+export const TEST_JWT_SECRET = "test-jwt-secret-for-workerd-0123456789abcdef";
+export const TEST_MASTER_KEY = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
 export default defineConfig({
   test: {
@@ -22,7 +25,28 @@ export default defineConfig({
             miniflare: { bindings: { RELAY_TOKEN: TEST_RELAY_TOKEN, ECHO_DELAY_MS: "0" } },
           }),
         ],
-        test: { name: "workers", include: ["workers/**/*.test.ts"] },
+        test: { name: "workers", include: ["workers/**/*.test.ts"], exclude: ["workers/**/*.pg.test.ts"] },
+      },
+      {
+        // Workers-runtime tests that need Postgres: the Worker with a Hyperdrive binding to the
+        // embedded Postgres of the globalSetup, and per-relay tokens only (no RELAY_TOKEN).
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: "./workers/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ECHO_DELAY_MS: "0", JWT_SECRET: TEST_JWT_SECRET, SECRETS_MASTER_KEY: TEST_MASTER_KEY },
+              hyperdrives: { HYPERDRIVE: inject("databaseUrl") },
+            },
+          })),
+        ],
+        test: {
+          name: "api-workerd",
+          include: ["workers/**/*.pg.test.ts"],
+          globalSetup: ["test/api/global-setup-workerd.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         // The config API in Node (app.request) against a real Postgres (embedded, or DATABASE_URL).
