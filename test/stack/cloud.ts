@@ -15,6 +15,10 @@ export interface LocalCloudOptions {
   relayToken: string;
   echoDelayMs?: number;
   relayId?: string;
+  /** Postgres behind the HYPERDRIVE binding (the config API, per-relay tokens, call config). */
+  databaseUrl?: string;
+  /** The config API's HS256 JWT secret and the master key of secrets at rest. */
+  apiSecrets?: { jwtSecret: string; secretsMasterKey: string };
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -23,6 +27,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   process.env.WRANGLER_SEND_METRICS = "false";
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
   process.env.WRANGLER_HIDE_BANNER = "true";
+  // wrangler's documented override of the binding's localConnectionString.
+  if (options.databaseUrl) process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = options.databaseUrl;
   const { unstable_startWorker } = await import("wrangler");
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
@@ -31,6 +37,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       RELAY_TOKEN: { type: "secret_text", value: options.relayToken },
       ECHO_DELAY_MS: { type: "plain_text", value: String(options.echoDelayMs ?? 0) },
       RELAY_ID: { type: "plain_text", value: options.relayId ?? "local-relay" },
+      ...(options.apiSecrets
+        ? {
+            JWT_SECRET: { type: "secret_text" as const, value: options.apiSecrets.jwtSecret },
+            SECRETS_MASTER_KEY: { type: "secret_text" as const, value: options.apiSecrets.secretsMasterKey },
+          }
+        : {}),
     },
     dev: {
       server: { hostname: "127.0.0.1", port: options.port ?? 0 },

@@ -9,9 +9,12 @@
  * 0 picks a free one.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { sign } from "hono/jwt";
 import { startLocalCloud, type LocalCloud } from "./cloud.js";
 import { loadFixture } from "./fixtures.js";
+import { startLocalPostgres, type LocalPostgres } from "./postgres.js";
 import { startRelayProcess, type RelayProcess } from "./relay-process.js";
+import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "./seed.js";
 import { percentile, SimulatedAudioStream } from "../sim/audio-stream-client.js";
 
 function port(name: string, fallback: number): number {
@@ -36,17 +39,24 @@ async function main(): Promise<void> {
   const verbose = process.env.VERBOSE === "1";
 
   say("Starting the local stack (offline; nothing leaves this machine).");
-  const running: { cloud?: LocalCloud; relay?: RelayProcess } = {};
+  const running: { cloud?: LocalCloud; relay?: RelayProcess; postgres?: LocalPostgres } = {};
   const stop = async (code: number) => {
     await running.relay?.stop().catch(() => undefined);
     await running.cloud?.stop().catch(() => undefined);
+    await running.postgres?.stop().catch(() => undefined);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
 
+  const tp = performance.now();
+  const postgres = await startLocalPostgres();
+  running.postgres = postgres;
+  say(`  db      Postgres ${postgres.embedded ? "(embedded) " : ""}migrated and seeded with the demo tenant (${ms(performance.now() - tp)})`);
+  const apiSecrets = { jwtSecret: randomBytes(32).toString("hex"), secretsMasterKey: randomBytes(32).toString("base64") };
+
   const t0 = performance.now();
-  const cloud = await startLocalCloud({ port: workerPort, relayToken: token, echoDelayMs: 0 });
+  const cloud = await startLocalCloud({ port: workerPort, relayToken: token, echoDelayMs: 0, databaseUrl: postgres.url, apiSecrets });
   running.cloud = cloud;
   say(`  cloud   Worker + RelayHub + CallSession running in workerd at ${cloud.url.origin} (${ms(performance.now() - t0)})`);
 
@@ -92,6 +102,11 @@ async function main(): Promise<void> {
   say("");
   say(`Serving. Relay health: http://127.0.0.1:${relay.healthPort}/health   Worker health: ${cloud.url.origin}/health`);
   say(`Point a mod_audio_stream at ws://127.0.0.1:${relay.audioPort}/stream/<secretary>/<call>/<caller> to talk to the echo. Ctrl-C stops.`);
+  const adminToken = await sign({ sub: "local-admin", role: "tenant_admin", tenant_id: DEMO_TENANT_ID, exp: Math.floor(Date.now() / 1000) + 12 * 3600 }, apiSecrets.jwtSecret, "HS256");
+  say("");
+  say(`Config API: ${cloud.url.origin}/v1 (OpenAPI: ${cloud.url.origin}/v1/openapi.json). Demo tenant admin token, valid 12 h:`);
+  say(`  export TOKEN=${adminToken}`);
+  say(`  curl -s -H "Authorization: Bearer $TOKEN" ${cloud.url.origin}/v1/secretaries/${DEMO_SECRETARY_ID}`);
   if (!identical) process.exitCode = 1;
 }
 
