@@ -3,7 +3,7 @@ import type { Downlink } from "../downlink.js";
 import { CallDeliveries, type SessionStub } from "./call-deliveries.js";
 import type { CallRoute } from "./call-routes.js";
 
-const route = (callId: string, slot = 1): CallRoute => ({ callId, slot, rejected: false });
+const route = (callId: string, slot = 1): CallRoute => ({ callId, slot, connectionId: 1, rejected: false });
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const noSession = {} as unknown as SessionStub;
 

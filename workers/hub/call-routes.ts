@@ -1,14 +1,19 @@
 /**
- * The hub's slot table: which call each slot of the current link carries.
- * Kept in SQLite so a hub woken from hibernation still routes audio, and
- * cached in memory because every audio frame looks it up.
+ * The hub's call table: which call each slot carries, and on which connection
+ * the relay last announced it. Kept in SQLite so a hub woken from hibernation
+ * still routes audio, and cached in memory because every audio frame looks it
+ * up. Calls outlive a connection: after a reconnect the relay resumes them
+ * (call.resume) or ends them (call.end); the ones it does neither to are
+ * orphans, which the hub ends after a grace period.
  */
 import { migrate } from "../storage/schema.js";
 
-/** One call on the link. Object identity matters: a route replaced or forgotten is stale. */
+/** One call of the relay. Object identity matters: a route replaced or forgotten is stale. */
 export interface CallRoute {
   readonly callId: string;
   readonly slot: number;
+  /** The connection on which the relay last announced the call (start or resume). */
+  readonly connectionId: number;
   /** Set when authorization refused the call: queued deliveries are skipped. */
   rejected: boolean;
 }
@@ -16,7 +21,15 @@ export interface CallRoute {
 const MIGRATIONS = [
   "CREATE TABLE call_routes (call_id TEXT PRIMARY KEY, slot INTEGER NOT NULL UNIQUE, bound_at INTEGER NOT NULL)",
   "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+  "ALTER TABLE call_routes ADD COLUMN connection_id INTEGER NOT NULL DEFAULT 0",
+  "CREATE TABLE hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 ];
+
+interface RouteRow extends Record<string, SqlStorageValue> {
+  call_id: string;
+  slot: number;
+  connection_id: number;
+}
 
 export class CallRoutes {
   private readonly bySlot = new Map<number, CallRoute>();
@@ -24,8 +37,8 @@ export class CallRoutes {
 
   constructor(private readonly storage: DurableObjectStorage) {
     migrate(storage, "relay_hub", MIGRATIONS);
-    for (const row of storage.sql.exec<{ call_id: string; slot: number }>("SELECT call_id, slot FROM call_routes")) {
-      this.remember({ callId: row.call_id, slot: row.slot, rejected: false });
+    for (const row of storage.sql.exec<RouteRow>("SELECT call_id, slot, connection_id FROM call_routes")) {
+      this.remember({ callId: row.call_id, slot: row.slot, connectionId: row.connection_id, rejected: false });
     }
   }
 
@@ -33,6 +46,7 @@ export class CallRoutes {
     return this.byCall.size;
   }
 
+  /** The call on `slot`, whichever connection announced it. */
   forSlot(slot: number): CallRoute | undefined {
     return this.bySlot.get(slot);
   }
@@ -41,22 +55,28 @@ export class CallRoutes {
     return this.byCall.get(callId);
   }
 
+  all(): CallRoute[] {
+    return [...this.byCall.values()];
+  }
+
   /** True while `route` is still how its call is bound (not forgotten, not rebound). */
   isCurrent(route: CallRoute): boolean {
     return this.byCall.get(route.callId) === route;
   }
 
-  /** Binds `callId` to `slot`, replacing the call's previous binding. The slot must be free or the call's own. */
-  bind(callId: string, slot: number): CallRoute {
+  /** Binds `callId` to `slot` for `connectionId`, replacing the call's previous binding. The slot must be free or the call's own. */
+  bind(callId: string, slot: number, connectionId: number): CallRoute {
     const previous = this.byCall.get(callId);
     if (previous) this.bySlot.delete(previous.slot);
-    const route: CallRoute = { callId, slot, rejected: false };
+    const route: CallRoute = { callId, slot, connectionId, rejected: false };
     this.remember(route);
     this.storage.sql.exec(
-      "INSERT INTO call_routes (call_id, slot, bound_at) VALUES (?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET slot = excluded.slot, bound_at = excluded.bound_at",
+      `INSERT INTO call_routes (call_id, slot, bound_at, connection_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (call_id) DO UPDATE SET slot = excluded.slot, bound_at = excluded.bound_at, connection_id = excluded.connection_id`,
       callId,
       slot,
       Date.now(),
+      connectionId,
     );
     return route;
   }
@@ -67,13 +87,6 @@ export class CallRoutes {
     this.byCall.delete(route.callId);
     this.bySlot.delete(route.slot);
     this.storage.sql.exec("DELETE FROM call_routes WHERE call_id = ?", route.callId);
-  }
-
-  /** Slots belong to one connection: a new link starts empty and the relay re-announces its calls. */
-  clear(): void {
-    this.byCall.clear();
-    this.bySlot.clear();
-    this.storage.sql.exec("DELETE FROM call_routes");
   }
 
   /** Adds to a persistent counter (survives hibernation) and returns the new value. */
@@ -92,6 +105,15 @@ export class CallRoutes {
     const out: Record<string, number> = {};
     for (const row of this.storage.sql.exec<{ name: string; value: number }>("SELECT name, value FROM counters")) out[row.name] = row.value;
     return out;
+  }
+
+  /** The relay this hub serves, remembered for work done with no socket at hand (alarms). */
+  get relayId(): string | undefined {
+    return this.storage.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'relay_id'").toArray()[0]?.value;
+  }
+
+  set relayId(relayId: string) {
+    this.storage.sql.exec("INSERT INTO hub_meta (key, value) VALUES ('relay_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", relayId);
   }
 
   private remember(route: CallRoute): void {

@@ -32,6 +32,8 @@ export const TENANT_ID_HEADER = `${INTERNAL_HEADER_PREFIX}tenant-id`;
 export interface LinkConnection {
   relayId: string;
   tenantId: string;
+  /** Increases with every connection of the relay; calls remember the one that last announced them. */
+  connectionId: number;
   connectedAt: number;
   handshakeDone: boolean;
   protocolVersion: number | null;

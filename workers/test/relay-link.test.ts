@@ -4,10 +4,12 @@
  * Every test connects afresh (the hub of the test relay replaces the previous
  * socket), so tests do not depend on each other's state.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS, Encoding, type AudioFrame } from "../../shared/link/index.js";
 import type { CallSessionStatus } from "../call-session.js";
+import { CallRoutes } from "../hub/call-routes.js";
 import type { HubStats } from "../relay-hub.js";
 import { callStart, eventually, hello, TestRelay, upFrame } from "./relay-link.js";
 
@@ -35,6 +37,8 @@ function frames(slot: number, from: number, count: number): AudioFrame[] {
   return Array.from({ length: count }, (_, i) => upFrame(slot, from + i));
 }
 
+/** Whether the hub's stored call table still holds the call. */
+const hubKnows = (callId: string) => runInDurableObject(hub(), (_hub, state) => new CallRoutes(state.storage).forCall(callId) !== undefined);
 const waitForStats = (check: (s: HubStats) => boolean) => eventually(() => hub().stats(), check);
 const waitForStatus = (callId: string, check: (s: CallSessionStatus) => boolean) => eventually(() => session(callId).status(), check);
 
@@ -142,7 +146,8 @@ describe("calls through the echo secretary", () => {
     const goodBack = await relay.waitForFrames(20, 5);
     expect(goodBack.map((f) => [...f.payload])).toEqual(frames(20, 0, 5).map((f) => [...f.payload]));
     expect(relay.framesFor(21)).toHaveLength(2);
-    await waitForStats((s) => s.calls === 1);
+    expect(await hubKnows(bad)).toBe(false);
+    expect(await hubKnows(good)).toBe(true);
     const badStatus = await waitForStatus(bad, (s) => s.ended);
     expect(badStatus.endReason).toBe("error:LINK_FRAME_BAD_ENCODING");
     expect(await session(good).status()).toMatchObject({ ended: false, framesIn: 5 });
@@ -167,7 +172,7 @@ describe("calls through the echo secretary", () => {
     relay.send([callStart(callId, 40)], frames(40, 0, 2));
     await relay.waitForFrames(40, 2);
     relay.send([{ type: "call.end", callId, reason: "hangup", cause: "NORMAL_CLEARING" }]);
-    await waitForStats((s) => s.calls === 0);
+    await eventually(() => hubKnows(callId), (known) => !known);
     const status = await waitForStatus(callId, (s) => s.ended);
     expect(status).toMatchObject({ endReason: "hangup", framesIn: 2 });
   });

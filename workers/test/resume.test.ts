@@ -3,7 +3,7 @@
  * resumed on the same CallSession (same name, same state), and what the hub
  * and the sessions keep survives their objects being evicted.
  */
-import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AudioFrame } from "../../shared/link/index.js";
@@ -81,6 +81,68 @@ describe("reconnects", () => {
     expect(await session(callId).status()).toMatchObject({ resumes: 1, framesIn: 4 });
   });
 
+  it("call.end for a call that ended while the link was down ends its session, before any resume", async () => {
+    const [ended, live] = [crypto.randomUUID(), crypto.randomUUID()];
+    const first = await ready();
+    first.send([callStart(ended, 15), callStart(live, 16)], [...frames(15, 0, 1), ...frames(16, 0, 1)]);
+    await Promise.all([first.waitForFrames(15, 1), first.waitForFrames(16, 1)]);
+    first.close();
+    await first.waitForClose();
+    const second = await ready();
+    // What the relay sends after a reconnect: ends first (they free slots), then resumes.
+    second.send([{ type: "call.end", callId: ended, reason: "stream-closed" }, callResume(live, 16), callStart(crypto.randomUUID(), 15)], frames(16, 1, 1));
+    await second.waitForFrames(16, 1);
+    expect(await eventually(() => session(ended).status(), (s) => s.ended)).toMatchObject({ endReason: "stream-closed", framesIn: 1 });
+    expect(await session(live).status()).toMatchObject({ ended: false, resumes: 1 });
+    expect(second.controls().filter((m) => m.type === "call.end")).toEqual([]);
+  });
+
+  it("calls not resumed within the grace period are ended by the hub's alarm; resumed ones are kept", async () => {
+    const [orphan, resumed] = [crypto.randomUUID(), crypto.randomUUID()];
+    const first = await ready();
+    first.send([callStart(orphan, 17), callStart(resumed, 18)], [...frames(17, 0, 1), ...frames(18, 0, 1)]);
+    await Promise.all([first.waitForFrames(17, 1), first.waitForFrames(18, 1)]);
+    const second = await ready();
+    second.send([callResume(resumed, 18)], frames(18, 1, 1));
+    await second.waitForFrames(18, 1);
+    const before = (await hubStub().stats()).callsOrphaned;
+    expect(await runDurableObjectAlarm(hubStub())).toBe(true);
+    expect(await eventually(() => session(orphan).status(), (s) => s.ended)).toMatchObject({ endReason: "orphaned:not-resumed" });
+    expect(await session(resumed).status()).toMatchObject({ ended: false });
+    expect((await hubStub().stats()).callsOrphaned).toBeGreaterThanOrEqual(before + 1);
+    second.send([], frames(18, 2, 1)); // the resumed call still echoes
+    await second.waitForFrames(18, 2);
+    // A relay that comes back for the orphan too late is told the call is over.
+    second.send([callResume(orphan, 17)]);
+    expect(await second.waitForControl("call.end", (m) => m.callId === orphan)).toMatchObject({ reason: "session-ended" });
+    expect(await runInDurableObject(hubStub(), (_h, state) => new CallRoutes(state.storage).forCall(orphan))).toBeUndefined();
+  });
+
+  it("with no link at all when the alarm fires, every call is ended", async () => {
+    const callId = crypto.randomUUID();
+    const relay = await ready();
+    relay.send([callStart(callId, 19)], frames(19, 0, 1));
+    await relay.waitForFrames(19, 1);
+    relay.close();
+    await relay.waitForClose();
+    await eventually(() => hubStub().stats(), (s) => !s.connected);
+    expect(await runDurableObjectAlarm(hubStub())).toBe(true);
+    expect(await eventually(() => session(callId).status(), (s) => s.ended)).toMatchObject({ endReason: "orphaned:not-resumed" });
+    expect((await hubStub().stats()).calls).toBe(0);
+  });
+
+  it("a restarted relay reusing a slot: the new call gets it, the old unresumed call is ended", async () => {
+    const [old, fresh] = [crypto.randomUUID(), crypto.randomUUID()];
+    const first = await ready();
+    first.send([callStart(old, 20)], frames(20, 0, 1));
+    await first.waitForFrames(20, 1);
+    const second = await ready();
+    second.send([callStart(fresh, 20)], frames(20, 5, 2));
+    expect(payloads(await second.waitForFrames(20, 2))).toEqual(payloads(frames(20, 5, 2)));
+    expect(await eventually(() => session(old).status(), (s) => s.ended)).toMatchObject({ endReason: "orphaned:slot-reused" });
+    expect(second.controls().filter((m) => m.type === "call.end")).toEqual([]);
+  });
+
   it("a call.start on a slot another call holds is refused with LINK_SLOT_IN_USE; the holder is untouched", async () => {
     const [holder, intruder] = [crypto.randomUUID(), crypto.randomUUID()];
     const relay = await ready();
@@ -98,7 +160,8 @@ describe("state that survives eviction", () => {
     relay.send([callStart(callId, 13)], frames(13, 0, 1));
     await relay.waitForFrames(13, 1);
     const reloaded = await runInDurableObject(hubStub(), (_hub, state) => new CallRoutes(state.storage).forSlot(13));
-    expect(reloaded).toEqual({ callId, slot: 13, rejected: false });
+    expect(reloaded).toMatchObject({ callId, slot: 13, rejected: false });
+    expect(reloaded?.connectionId).toBeGreaterThan(0);
   });
 
   it("a session evicted and reloaded keeps its counters and never repeats a down seq", async () => {
