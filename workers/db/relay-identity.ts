@@ -28,3 +28,8 @@ export async function secretaryInTenant(sql: Sql, tenantId: string, secretaryId:
      where s.tenant_id = ${tenantId} and s.id = ${secretaryId} and t.status = 'active'`;
   return row !== undefined;
 }
+
+/** What the relay said in its hello (`software`), for the relay listing. */
+export async function recordRelaySoftware(sql: Sql, relayId: string, softwareVersion: string): Promise<void> {
+  await sql`update relays set software_version = ${softwareVersion.slice(0, 100)} where id = ${relayId}`;
+}
