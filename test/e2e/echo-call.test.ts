@@ -69,6 +69,7 @@ describe("a call's audio crosses relay -> link -> Durable Objects and back", () 
     // Audio queued while the link was down is sent after the resume; allow
     // for what was in flight in the socket that was cut.
     await call.waitForBytes(audio.byteLength - 64_000, 15_000);
+    await call.waitForQuiet(500, 10_000);
     const back = Buffer.from(call.receivedAudio());
     // The end of the call, streamed after the reconnect, echoes byte-exact.
     const tail = Buffer.from(audio.subarray(audio.byteLength - 32_000));

@@ -109,6 +109,18 @@ export class SimulatedAudioStream {
     });
   }
 
+  /** Resolves once no agent audio has arrived for `quietMs` (or rejects after `timeoutMs`). */
+  async waitForQuiet(quietMs: number, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const last = this.received.at(-1)?.at ?? 0;
+      const now = performance.now();
+      if (now - last >= quietMs) return;
+      if (now > deadline) throw new Error(`agent audio still arriving after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, Math.min(quietMs, 50)));
+    }
+  }
+
   /** All agent audio received, concatenated. */
   receivedAudio(): Uint8Array {
     return Buffer.concat(this.received.map((c) => c.bytes));
