@@ -75,18 +75,29 @@ describe("config API in workerd through Hyperdrive", () => {
     expect((await load(tenantId, secretaryId))?.secretary.greeting).toBe("Bom dia");
     expect(await load(otherTenantId, secretaryId)).toBeNull();
 
-    const samples: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const t0 = performance.now();
-      await load(tenantId, secretaryId);
-      samples.push(performance.now() - t0);
-    }
-    samples.sort((a, b) => a - b);
-    const p = (q: number) => samples[Math.ceil(q * samples.length) - 1]!;
-    // workerd's clock only advances across I/O: these are round-trip times, which is what a call waits.
+    // workerd's clock only advances across I/O (and in whole milliseconds here): per-load
+    // percentiles are round trips as a call waits for them; the mean is total time / loads.
+    const measure = async (n: number, cold: boolean) => {
+      const samples: number[] = [];
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        if (cold) clearConfigCache();
+        const t0 = performance.now();
+        await load(tenantId, secretaryId);
+        samples.push(performance.now() - t0);
+      }
+      const mean = (performance.now() - start) / n;
+      samples.sort((a, b) => a - b);
+      const p = (q: number) => samples[Math.ceil(q * samples.length) - 1]!;
+      return { p50: p(0.5), p99: p(0.99), mean };
+    };
+    const warm = await measure(300, false);
+    const cold = await measure(100, true);
+    const fmt = (m: { p50: number; p99: number; mean: number }) => `p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, mean ${m.mean.toFixed(2)} ms`;
     // eslint-disable-next-line no-console -- the issue's note reports these numbers
-    console.info(`config load in workerd via Hyperdrive (cached): p50 ${p(0.5).toFixed(1)} ms, p99 ${p(0.99).toFixed(1)} ms`);
-    expect(p(0.99)).toBeLessThan(20);
+    console.info(`config load in workerd via Hyperdrive: cached ${fmt(warm)}; uncached ${fmt(cold)}`);
+    expect(warm.p99).toBeLessThan(20);
+    expect(cold.p99).toBeLessThan(50);
   });
 });
 

@@ -2,8 +2,8 @@
  * What a CallSession needs at call start: the secretary, its providers (keys
  * decrypted), its transfer rules with their destinations, and the tenant's
  * OmniPlay settings. One small query checks the tenant's config_version; on
- * a cache hit nothing else is read, so a call starts in a round trip, and a
- * change made through the API applies to the next call.
+ * a cache hit nothing else is read, so a call starts in a round trip (two on
+ * a miss), and a change made through the API applies to the next call.
  */
 import type { ApiBindings } from "../api/bindings.js";
 import { masterKeyRingFromEnv } from "../crypto/master-key-env.js";
@@ -42,6 +42,15 @@ export interface SecretaryRuntimeConfig {
   omniplay: { baseUrl: string; serviceToken: string | null } | null;
 }
 
+type Raw = Record<string, unknown>;
+
+/** snake_case keys of a JSON row → camelCase, top level only. */
+function camelRow(raw: Raw): Row {
+  const out: Raw = {};
+  for (const [k, v] of Object.entries(raw)) out[k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())] = v;
+  return out as Row;
+}
+
 async function decryptProvider(row: Row | undefined, ring: () => Promise<MasterKeyRing>): Promise<RuntimeProvider | null> {
   if (!row) return null;
   const sealed = row.apiKeyCiphertext as string | null;
@@ -69,16 +78,23 @@ export async function loadSecretaryConfig(sql: Sql, ring: () => Promise<MasterKe
   const hit = cachedConfig<SecretaryRuntimeConfig | null>(tenantId, secretaryId);
   if (hit && hit.version === tenant.configVersion) return hit.value;
 
-  const [[secretary], providers, rules, [omniplay]] = await Promise.all([
-    sql<Row[]>`select * from secretaries where tenant_id = ${tenantId} and id = ${secretaryId}`,
-    sql<Row[]>`select p.* from ai_providers p join secretaries s
-      on s.tenant_id = p.tenant_id and p.id in (s.provider_id, s.fallback_provider_id)
-      where s.tenant_id = ${tenantId} and s.id = ${secretaryId}`,
-    sql<Row[]>`select r.department, r.phrases, r.priority, d.name, d.kind, d.extension, d.context
-      from transfer_rules r join transfer_destinations d on d.tenant_id = r.tenant_id and d.id = r.destination_id
-      where r.tenant_id = ${tenantId} and r.secretary_id = ${secretaryId} order by r.priority, r.department`,
-    sql<Row[]>`select * from omniplay_settings where tenant_id = ${tenantId}`,
-  ]);
+  // One statement, one round trip: nested rows come back as JSON with snake_case keys
+  // (converted below at the top level only, so keys inside jsonb values stay as stored).
+  const [loaded] = await sql<{ secretary: Raw | null; providers: Raw[]; rules: Raw[]; omniplay: Raw | null }[]>`
+    select
+      (select row_to_json(s) from secretaries s where s.tenant_id = ${tenantId} and s.id = ${secretaryId}) as secretary,
+      (select coalesce(json_agg(p), '[]'::json) from ai_providers p join secretaries s
+         on s.tenant_id = p.tenant_id and p.id in (s.provider_id, s.fallback_provider_id)
+        where s.tenant_id = ${tenantId} and s.id = ${secretaryId}) as providers,
+      (select coalesce(json_agg(x order by x.priority, x.department), '[]'::json) from (
+         select r.department, r.phrases, r.priority, d.name, d.kind, d.extension, d.context
+           from transfer_rules r join transfer_destinations d on d.tenant_id = r.tenant_id and d.id = r.destination_id
+          where r.tenant_id = ${tenantId} and r.secretary_id = ${secretaryId}) x) as rules,
+      (select row_to_json(o) from omniplay_settings o where o.tenant_id = ${tenantId}) as omniplay`;
+  const secretary = loaded?.secretary ? camelRow(loaded.secretary) : undefined;
+  const providers = (loaded?.providers ?? []).map(camelRow);
+  const rules = (loaded?.rules ?? []).map(camelRow);
+  const omniplay = loaded?.omniplay ? camelRow(loaded.omniplay) : undefined;
   let value: SecretaryRuntimeConfig | null = null;
   if (secretary) {
     const byId = new Map(providers.map((p) => [p.id, p]));
