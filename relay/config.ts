@@ -21,7 +21,35 @@ export interface RelayConfig {
   health: { host: string; port: number };
   logLevel: LogLevel;
   link: LinkTimingConfig;
+  freeswitch: FreeswitchConfig;
 }
+
+/** How the relay reaches FreeSWITCH and what it does with a call. */
+export interface FreeswitchConfig {
+  /** Inbound event socket (FreeSWITCH listens; the relay connects). */
+  esl: { host: string; port: number; password: string };
+  /** True when ESL_PASSWORD is FreeSWITCH's well-known default. */
+  eslDefaultPassword: boolean;
+  /** Where the dialplan's `socket ... async full` connects (the relay listens). */
+  outbound: { host: string; port: number };
+  playbackMode: PlaybackMode;
+  /** Link lost this long: each call takes its fallback. */
+  linkGraceMs: number;
+  fallbackExtension?: string;
+  /** Context of the fallback transfer; the call's own context when unset. */
+  fallbackContext?: string;
+  /** Audio stream first: how long to wait for the call's event socket before running it audio-only. */
+  socketWaitMs: number;
+  /** Event socket first: how long to wait for the call's audio stream before the fallback. */
+  streamWaitMs: number;
+  commandTimeoutMs: number;
+}
+
+/** `file`: the community mod_audio_stream (files played with sendmsg); `stream`: forks that inject raw audio. */
+export type PlaybackMode = "file" | "stream";
+
+/** FreeSWITCH's default event-socket password: accepted, with a warning at start. */
+export const DEFAULT_ESL_PASSWORD = "ClueCon";
 
 /** Timings and limits of the link client. */
 export interface LinkTimingConfig {
@@ -149,6 +177,28 @@ const logLevel = z.string().optional().transform((raw, ctx) => {
   return value as LogLevel;
 });
 
+function pattern(re: RegExp, what: string, fallback?: string) {
+  return z.string().optional().transform((raw, ctx) => {
+    const value = given(raw);
+    if (value === undefined) return fallback;
+    if (!re.test(value)) {
+      ctx.addIssue({ code: "custom", message: `expected ${what}, got ${shown(value)}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+const eslPassword = z.string().optional().transform((raw, ctx) => {
+  if (raw === undefined || raw === "") return DEFAULT_ESL_PASSWORD;
+  // It travels as one line of the event socket: no whitespace or control characters. Never echoed.
+  if (!/^[\x21-\x7e]{1,128}$/.test(raw)) {
+    ctx.addIssue({ code: "custom", message: "expected 1 to 128 printable ASCII characters without spaces" });
+    return z.NEVER;
+  }
+  return raw;
+});
+
 const envSchema = z.object({
   CLOUD_URL: cloudUrl,
   RELAY_TOKEN: relayToken,
@@ -165,6 +215,18 @@ const envSchema = z.object({
   LINK_BUNDLE_MS: integer(1, 1000, 20),
   LINK_MAX_QUEUED_AUDIO_MS: integer(20, 60_000, 2000),
   LINK_MAX_BUFFERED_BYTES: integer(1024, 256 * 1024 * 1024, 1024 * 1024),
+  ESL_HOST: host("127.0.0.1"),
+  ESL_PORT: integer(1, 65_535, 8021),
+  ESL_PASSWORD: eslPassword,
+  OUTBOUND_ESL_HOST: host("127.0.0.1"),
+  OUTBOUND_ESL_PORT: integer(0, 65_535, 8022),
+  PLAYBACK_MODE: pattern(/^(file|stream)$/, "file or stream", "file"),
+  LINK_GRACE_MS: integer(0, 120_000, 5000),
+  FALLBACK_EXTENSION: pattern(/^[0-9A-Za-z*#+][0-9A-Za-z*#+._-]{0,31}$/, "an extension (digits, letters, *#+._-)"),
+  FALLBACK_CONTEXT: pattern(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a dialplan context (letters, digits, ._-)"),
+  CALL_SOCKET_WAIT_MS: integer(0, 60_000, 1000),
+  CALL_STREAM_WAIT_MS: integer(100, 60_000, 5000),
+  ESL_COMMAND_TIMEOUT_MS: integer(50, 60_000, 5000),
 });
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -204,6 +266,18 @@ export function loadConfig(env: Env): RelayConfig | ConfigError {
       bundleMs: e.LINK_BUNDLE_MS,
       maxQueuedAudioMs: e.LINK_MAX_QUEUED_AUDIO_MS,
       maxBufferedBytes: e.LINK_MAX_BUFFERED_BYTES,
+    },
+    freeswitch: {
+      esl: { host: e.ESL_HOST, port: e.ESL_PORT, password: e.ESL_PASSWORD },
+      eslDefaultPassword: e.ESL_PASSWORD === DEFAULT_ESL_PASSWORD,
+      outbound: { host: e.OUTBOUND_ESL_HOST, port: e.OUTBOUND_ESL_PORT },
+      playbackMode: e.PLAYBACK_MODE as PlaybackMode,
+      linkGraceMs: e.LINK_GRACE_MS,
+      fallbackExtension: e.FALLBACK_EXTENSION,
+      fallbackContext: e.FALLBACK_CONTEXT,
+      socketWaitMs: e.CALL_SOCKET_WAIT_MS,
+      streamWaitMs: e.CALL_STREAM_WAIT_MS,
+      commandTimeoutMs: e.ESL_COMMAND_TIMEOUT_MS,
     },
   };
 }

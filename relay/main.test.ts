@@ -44,7 +44,7 @@ describe("relay/main.ts", () => {
   it("logs the bound ports and link up, serves calls, and stops gracefully on SIGTERM", async () => {
     const stub = await CloudStub.start();
     cleanup.push(() => stub.close());
-    const { child, lines, exit } = run({ CLOUD_URL: stub.baseUrl, RELAY_TOKEN: TEST_TOKEN, AUDIO_WS_PORT: "0", HEALTH_PORT: "0" });
+    const { child, lines, exit } = run({ CLOUD_URL: stub.baseUrl, RELAY_TOKEN: TEST_TOKEN, AUDIO_WS_PORT: "0", HEALTH_PORT: "0", OUTBOUND_ESL_PORT: "0" });
     const line = (msg: string) => lines.find((l) => l.msg === msg);
     await waitFor(() => line("link up") !== undefined, { timeoutMs: 15_000, what: "the link up line" });
     const audio = line("audio stream server listening");

@@ -8,6 +8,8 @@ import { WebSocket } from "ws";
 import { audioRecord, concatBytes, controlRecord, Direction, Encoding, type AudioFrame } from "../../shared/link/index.js";
 import { LinkHarness } from "../testing/link-harness.js";
 import { captureLog, waitFor } from "../testing/wait.js";
+import { CallManager } from "../calls/call-manager.js";
+import { testFsConfig } from "../testing/fs-config.js";
 import { AudioStreamServer } from "./audio-server.js";
 
 const SEC = "6f1c2b9e-1d2a-4c3b-9e8f-0123456789ab";
@@ -57,7 +59,9 @@ afterEach(async () => {
 async function setup() {
   const { stub, link, conn } = await h.up();
   const logs = captureLog("debug");
-  const server = new AudioStreamServer({ host: "127.0.0.1", port: 0, link, log: logs.log });
+  // No event socket in these tests: calls run audio-only at once.
+  const calls = new CallManager({ link, inbound: undefined, config: testFsConfig(), log: logs.log });
+  const server = new AudioStreamServer({ host: "127.0.0.1", port: 0, calls, log: logs.log });
   servers.push(server);
   const { port } = await server.listen();
   return { stub, link, conn, logs, server, port };
@@ -144,7 +148,7 @@ describe("AudioStreamServer upstream", () => {
 });
 
 describe("AudioStreamServer downstream", () => {
-  it("sends agent audio to the module as streamAudio, one chunk per link message", async () => {
+  it("sends agent audio to the module as streamAudio, a short utterance as one chunk per rate", async () => {
     const { conn, port } = await setup();
     const m = await FakeModule.connect(port, `/stream/${SEC}/${call(1)}/100`);
     await waitFor(() => conn.controls("call.start").length === 1);

@@ -3,7 +3,8 @@
  * 127.0.0.1:8085). The path is checked before the upgrade: anything that is
  * not `/stream/<uuid>/<call_uuid>[/<caller>]` is refused with HTTP 404 or
  * 400 and a log line saying why. Each accepted connection becomes an
- * {@link AudioStream}, one call on the link.
+ * {@link AudioStream}, handed to the call manager, which pairs it with the
+ * call's event socket and the link.
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,16 +12,23 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Logger } from "../log.js";
 import { closeSocket } from "../ws-close.js";
-import { AudioStream, type AudioCounters, type CallOpener } from "./audio-stream.js";
+import { AudioStream, type AudioCounters } from "./audio-stream.js";
 import { parseStreamPath, type StreamTarget } from "./stream-path.js";
 
-export type { AudioCounters, CallOpener } from "./audio-stream.js";
+export type { AudioCounters } from "./audio-stream.js";
+
+/** Who takes accepted streams: returns false when the call is refused (the stream is then closed by the taker). */
+export interface StreamTaker {
+  onStream(stream: AudioStream): boolean;
+  /** The relay is stopping: end the calls these streams carry. */
+  shutdownStreams?(): void;
+}
 
 export interface AudioServerOptions {
   host: string;
   /** 0 picks a free port; {@link AudioStreamServer.listen} says which. */
   port: number;
-  link: CallOpener;
+  calls: StreamTaker;
   log: Logger;
   /** Largest message accepted from the module (1 s of 16 kHz PCM16 is 32,000 bytes). */
   maxMessageBytes?: number;
@@ -90,7 +98,11 @@ export class AudioStreamServer {
 
   /** Ends every call (call.end "relay-shutdown"), closes the module sockets (1001) and the server. */
   async close(): Promise<void> {
-    for (const stream of this.streams) stream.shutdown();
+    try {
+      this.options.calls.shutdownStreams?.();
+    } catch (err) {
+      this.log.error({ err }, "ending calls at shutdown failed");
+    }
     await Promise.all([...this.sockets].map((ws) => closeSocket(ws, CLOSE_GOING_AWAY, "relay shutting down", SHUTDOWN_GRACE_MS)));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
@@ -120,14 +132,15 @@ export class AudioStreamServer {
     ws.once("close", () => this.sockets.delete(ws));
     try {
       const stream = new AudioStream(ws, target, {
-        link: this.options.link,
         log: this.log,
         counters: this.counters,
         playbackHighWaterBytes: this.options.playbackHighWaterBytes ?? 256 * 1024,
       });
-      if (!stream.start()) return;
       this.streams.add(stream);
       ws.once("close", () => this.streams.delete(stream));
+      if (!this.options.calls.onStream(stream)) return;
+      this.counters.streamsAccepted++;
+      stream.log.info({ secretaryId: target.secretaryId, domainId: target.domainId, sampleRate: target.sampleRate }, "audio stream connected");
     } catch (err) {
       this.counters.streamErrors++;
       this.log.error({ err, callId: target.callId }, "audio stream setup failed");

@@ -1,0 +1,83 @@
+/**
+ * A typed `command` from the cloud, run for the call it names: planned and
+ * validated by the allow-list (esl/commands.ts), run on FreeSWITCH, and
+ * answered with a typed `command.result`. Only calls this relay owns reach
+ * here (the link routes by call UUID); an unknown call was already answered
+ * by the link.
+ */
+import type { ControlOf } from "../../shared/link/index.js";
+import { CommandError, planCommand, type CommandPlan } from "../esl/commands.js";
+import { EslError } from "../esl/connection.js";
+import type { Call } from "./call.js";
+import { linkText, replyOk, runApi } from "./esl-runner.js";
+
+type Outcome = { ok: true; result: Record<string, unknown> } | { ok: false; code: string; message: string };
+
+/** Runs one command and sends its result up the link. Never throws. */
+export async function runCommand(call: Call, command: ControlOf<"command">): Promise<void> {
+  const started = performance.now();
+  call.deps.counters.commands++;
+  let outcome: Outcome;
+  try {
+    outcome = await execute(call, command);
+  } catch (err) {
+    outcome = err instanceof EslError ? { ok: false, code: err.code, message: err.message } : { ok: false, code: "COMMAND_FAILED", message: "relay error" };
+    if (!(err instanceof EslError)) call.log.error({ err }, "command failed");
+  }
+  const ms = Math.round(performance.now() - started);
+  if (!outcome.ok) call.deps.counters.commandFailures++;
+  call.log.info({ command: command.name, id: command.id, ok: outcome.ok, code: outcome.ok ? undefined : outcome.code, ms }, "command from the cloud");
+  call.send(
+    outcome.ok
+      ? { type: "command.result", id: command.id, callId: call.callId, ok: true, result: { ...outcome.result, ms } }
+      : { type: "command.result", id: command.id, callId: call.callId, ok: false, error: { code: outcome.code, message: linkText(outcome.message) } },
+  );
+  if (outcome.ok && command.name === "transfer") call.link?.end("transferred");
+}
+
+async function execute(call: Call, command: ControlOf<"command">): Promise<Outcome> {
+  if (call.over) return { ok: false, code: CommandError.CallNotReady, message: `the call is over (${call.over})` };
+  const channel = call.session?.info;
+  const planned = planCommand(command.name, command.args, { callId: call.callId, context: channel?.context, domainName: channel?.domainName });
+  if (!planned.ok) {
+    call.log.warn({ command: command.name.slice(0, 32), code: planned.code, why: planned.message }, "command refused");
+    return planned;
+  }
+  return run(call, planned.plan);
+}
+
+async function run(call: Call, plan: CommandPlan): Promise<Outcome> {
+  const api = (index: number) => runApi(plan.steps[index] as NonNullable<(typeof plan.steps)[number]>, call.deps.inbound, call.session);
+  switch (plan.name) {
+    case "clear_playback":
+      await call.playback.clear("command");
+      return { ok: true, result: {} };
+    case "hangup": {
+      const reply = await api(0);
+      if (!replyOk(reply)) return refused(reply);
+      call.over ??= "hangup";
+      return { ok: true, result: { cause: plan.cause } };
+    }
+    case "transfer": {
+      const reply = await api(0);
+      if (!replyOk(reply)) return refused(reply);
+      call.over ??= "transferred";
+      call.playback.stop();
+      // After uuid_transfer the stream keeps listening to the people talking: stop it.
+      const stopped = await api(1).catch((err: Error) => `-ERR ${err.message}`);
+      if (!replyOk(stopped)) call.log.warn({ reply: linkText(stopped) }, "uuid_audio_stream stop failed after the transfer");
+      return { ok: true, result: { destination: plan.destination, context: plan.context } };
+    }
+    case "presence": {
+      const exists = await api(0);
+      const contact = await api(1);
+      // sofia_contact answers a contact, or error/user_not_registered.
+      const registered = contact !== "" && !contact.startsWith("error/") && !contact.startsWith("-ERR");
+      return { ok: true, result: { extension: plan.extension, exists: exists === "true", registered } };
+    }
+  }
+}
+
+function refused(reply: string): Outcome {
+  return { ok: false, code: CommandError.EslRefused, message: linkText(reply) };
+}
