@@ -79,14 +79,17 @@ interface Principal {
   label: string;
   role: Role;
   token: () => Promise<string>;
-  headers?: Record<string, string>;
+  /** Sends `X-Tenant-Id: <A>` (only operators may name a tenant; others must be ignored). */
+  claimsTenantA?: boolean;
 }
 
 const principals: Principal[] = [
   { label: "B tenant_admin", role: "tenant_admin", token: () => token("tenant_admin", tenantB) },
   { label: "B tenant_viewer", role: "tenant_viewer", token: () => token("tenant_viewer", tenantB) },
   { label: "B service", role: "service", token: () => token("service", tenantB) },
-  { label: "operator acting on B", role: "operator", token: () => token("operator", null), headers: {} },
+  { label: "operator acting on B", role: "operator", token: () => token("operator", null) },
+  // A tenant's token that names A in X-Tenant-Id: the header is the operator's alone, ignored here.
+  { label: "B tenant_admin claiming A in X-Tenant-Id", role: "tenant_admin", token: () => token("tenant_admin", tenantB), claimsTenantA: true },
 ];
 
 describe("tenant isolation matrix", () => {
@@ -111,7 +114,8 @@ describe("tenant isolation matrix", () => {
       if (hasBody && route.path !== "/v1/secrets/reseal") expect(bodies[key], `sample body for ${key}`).toBeDefined();
       for (const p of principals) {
         cells++;
-        const headers: Record<string, string> = p.role === "operator" && route.path !== "/v1/tenants" && !route.path.startsWith("/v1/tenants/") ? { "X-Tenant-Id": tenantB } : {};
+        const headers: Record<string, string> =
+          p.role === "operator" && !route.path.startsWith("/v1/tenants") ? { "X-Tenant-Id": tenantB } : p.claimsTenantA ? { "X-Tenant-Id": A.tenant! } : {};
         // The operator manages every tenant by design: aim its tenant routes at a tenant that does not exist.
         const target = p.role === "operator" && route.path === "/v1/tenants/:id" ? route.path.replace(":id", randomUUID()) : path;
         const res = await call(api, route.method, target, { token: await p.token(), headers, body: hasBody && bodies[key] ? bodies[key]() : undefined });
