@@ -27,6 +27,8 @@ export function testApi(env: Partial<ApiBindings> = {}): TestApi {
   const sql = createSql(inject("databaseUrl"), { max: 10 });
   const { app: api, routes } = createApi({ database: () => sql, logError: () => undefined });
   const app = new Hono<{ Bindings: ApiBindings }>().route("/v1", api);
+  // As the Worker does (workers/http/errors.ts): unmatched paths in the one error shape.
+  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   return { app, routes, sql, env: { JWT_SECRET, SECRETS_MASTER_KEY: MASTER_KEY, ...env }, close: () => sql.end() };
 }
 
