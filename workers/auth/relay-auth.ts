@@ -35,11 +35,13 @@ export async function authenticateRelay(token: string | null | undefined, env: E
   if (token?.startsWith(RELAY_TOKEN_PREFIX) && env.HYPERDRIVE) return authenticateIssuedToken(token, env.HYPERDRIVE.connectionString);
   const expected = env.RELAY_TOKEN;
   if (expected === undefined || expected.length < MIN_RELAY_TOKEN_LENGTH) {
-    if (!misconfigurationLogged) {
+    // With a database, per-relay tokens are the normal case and no RELAY_TOKEN is right;
+    // only a short one is a mistake worth saying.
+    if (!misconfigurationLogged && !(env.HYPERDRIVE && expected === undefined)) {
       misconfigurationLogged = true;
       log("error", "relay_auth_misconfigured", {
         reason: expected === undefined ? "RELAY_TOKEN is not set" : `RELAY_TOKEN is shorter than ${MIN_RELAY_TOKEN_LENGTH} characters`,
-        effect: "every relay connection is refused",
+        effect: env.HYPERDRIVE ? "only per-relay tokens are accepted" : "every relay connection is refused",
       });
     }
     return null;
