@@ -33,6 +33,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const worker = await unstable_startWorker({
     config: `${root}wrangler.toml`,
     envFiles: [],
+    // `wrangler dev` derives this from wrangler.toml's nodejs_compat flag; the
+    // programmatic API does not, and without it Node built-ins that `postgres`
+    // imports are left unresolved (with a warning per module).
+    build: { nodejsCompatMode: () => "v2" },
     bindings: {
       RELAY_TOKEN: { type: "secret_text", value: options.relayToken },
       ECHO_DELAY_MS: { type: "plain_text", value: String(options.echoDelayMs ?? 0) },

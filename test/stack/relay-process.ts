@@ -31,6 +31,8 @@ export interface RelayProcessOptions {
   relayToken: string;
   audioPort?: number;
   healthPort?: number;
+  /** Where the dialplan's `socket` application connects (the relay's outbound event-socket server). */
+  outboundEslPort?: number;
   env?: Record<string, string>;
   /** Called with every line the relay prints (JSON or not). */
   onLine?: (line: string) => void;
@@ -49,6 +51,8 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
       AUDIO_WS_PORT: String(options.audioPort ?? 0),
       HEALTH_HOST: "127.0.0.1",
       HEALTH_PORT: String(options.healthPort ?? 0),
+      OUTBOUND_ESL_HOST: "127.0.0.1",
+      OUTBOUND_ESL_PORT: String(options.outboundEslPort ?? 0),
       LOG_LEVEL: "info",
       ...options.env,
     },

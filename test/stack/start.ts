@@ -5,7 +5,8 @@
  * diagnostic echo secretary plays it back. It prints what happened in plain
  * words, then keeps serving until Ctrl-C.
  *
- * Ports: WORKER_PORT (8787), AUDIO_WS_PORT (8085), HEALTH_PORT (8086);
+ * Ports: WORKER_PORT (8787), AUDIO_WS_PORT (8085), HEALTH_PORT (8086),
+ * OUTBOUND_ESL_PORT (8022);
  * 0 picks a free one.
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const workerPort = port("WORKER_PORT", 8787);
   const audioPort = port("AUDIO_WS_PORT", 8085);
   const healthPort = port("HEALTH_PORT", 8086);
+  const outboundEslPort = port("OUTBOUND_ESL_PORT", 8022);
   const token = randomBytes(24).toString("hex");
   const verbose = process.env.VERBOSE === "1";
 
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     relayToken: token,
     audioPort,
     healthPort,
+    outboundEslPort,
     onLine: verbose ? (l) => console.log(`  [relay] ${l}`) : undefined,
   });
   running.relay = relay;
