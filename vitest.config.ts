@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["shared/**/*.test.ts", "relay/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: ["shared/**/*.test.ts", "relay/**/*.test.ts", "test/unit/**/*.test.ts", "test/relay/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -20,6 +20,7 @@ async function start(): Promise<{ stub: CloudStub; relay: Relay; logs: ReturnTyp
     RELAY_TOKEN: TEST_TOKEN,
     AUDIO_WS_PORT: "0",
     HEALTH_PORT: "0",
+    OUTBOUND_ESL_PORT: "0",
     LINK_HEARTBEAT_MS: "40",
     LINK_DEAD_AFTER_MS: "200",
     LINK_BACKOFF_MIN_MS: "5",

@@ -5,9 +5,11 @@
  *
  * - `file` (community module): each `streamAudio` message becomes one file
  *   that FreeSWITCH plays after the previous one. A small first chunk
- *   starts the agent speaking fast; then larger chunks (fewer files), each
+ *   starts the agent speaking fast; then chunks up to twice the last (fewer
+ *   files when the cloud sends faster than real time, as TTS does), each
  *   sent before the previous runs out, and whatever is left when the cloud
- *   goes quiet.
+ *   goes quiet. A cloud that sends in real time (the echo) gets small files:
+ *   bigger ones would only add delay.
  * - `stream` (forks that inject audio): 20 ms at a time, paced by the relay
  *   a little ahead of real time, since the module plays what it gets at once.
  */
@@ -26,7 +28,8 @@ export interface FileScheduleOptions {
   quietMs: number;
 }
 
-export const DEFAULT_FILE_SCHEDULE: FileScheduleOptions = { firstChunkMs: 120, chunkMs: 1000, marginMs: 200, quietMs: 60 };
+// The margin covers the module writing the file, its ::play event and our sendmsg (a few ms on loopback).
+export const DEFAULT_FILE_SCHEDULE: FileScheduleOptions = { firstChunkMs: 120, chunkMs: 1000, marginMs: 40, quietMs: 60 };
 
 /** Frame duration and lead of the `stream` way. */
 export interface StreamScheduleOptions {
@@ -44,6 +47,7 @@ export class PlaybackSchedule {
   private lastPushAt = -Infinity;
   /** When what has been handed over will have finished playing (estimate). */
   private until = 0;
+  private lastChunkMs = 0;
 
   constructor(
     readonly mode: "file" | "stream",
@@ -91,7 +95,8 @@ export class PlaybackSchedule {
       return this.cut(this.stream.frameMs);
     }
     const idle = this.until <= now;
-    const target = idle ? this.file.firstChunkMs : this.file.chunkMs;
+    // Each chunk may be twice the last: fast to start, few files once the cloud is ahead of real time.
+    const target = idle ? this.file.firstChunkMs : Math.min(this.file.chunkMs, Math.max(this.file.firstChunkMs, this.lastChunkMs * 2));
     const ready = this.sameRateMs() >= target || (!idle && this.until - now <= this.file.marginMs) || now - this.lastPushAt >= this.file.quietMs;
     return ready ? this.cut(target) : undefined;
   }
@@ -134,7 +139,8 @@ export class PlaybackSchedule {
     }
     const pcm = taken.length === 1 ? (taken[0] as Buffer) : Buffer.concat(taken);
     this.bytes -= pcm.byteLength;
-    this.until += pcmMs(pcm.byteLength, rate);
+    this.lastChunkMs = pcmMs(pcm.byteLength, rate);
+    this.until += this.lastChunkMs;
     return { sampleRate: rate, pcm };
   }
 

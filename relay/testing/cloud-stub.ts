@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import {
   CloseCode,
   DEFAULT_LIMITS,
+  Direction,
   encodeLinkMessage,
   HEARTBEAT_PING,
   HEARTBEAT_PONG,
@@ -34,6 +35,8 @@ export interface CloudStubOptions {
   limits: Partial<LinkLimits>;
   heartbeatIntervalMs: number;
   protocolVersion: number;
+  /** Play each call's audio back to it, like the diagnostic echo secretary. */
+  echo: boolean;
 }
 
 /** One relay connection as the stub saw it. */
@@ -97,6 +100,10 @@ export class StubConnection {
     const items = this.decoder.decodeMessage(data).map(copyItem);
     this.messages.push(items);
     this.items.push(...items);
+    if (this.stub.options.echo) {
+      const back = items.flatMap((i) => (i.kind === "audio" && i.frame.direction === Direction.Up ? [{ ...i.frame, direction: Direction.Down }] : []));
+      if (back.length > 0) this.sendFrames(back);
+    }
     const hello = items.find((i) => i.kind === "control" && i.message.type === "hello");
     if (hello && this.stub.options.welcome) {
       this.sendControl({
@@ -133,7 +140,7 @@ export class CloudStub {
   static async start(options: Partial<CloudStubOptions> = {}): Promise<CloudStub> {
     const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/v1/relay/connect" });
     await new Promise<void>((resolve) => wss.once("listening", resolve));
-    return new CloudStub(wss, { token: TEST_TOKEN, welcome: true, limits: {}, heartbeatIntervalMs: 2000, protocolVersion: PROTOCOL_VERSION, ...options });
+    return new CloudStub(wss, { token: TEST_TOKEN, welcome: true, limits: {}, heartbeatIntervalMs: 2000, protocolVersion: PROTOCOL_VERSION, echo: false, ...options });
   }
 
   /** The ws:// URL of the link endpoint. */

@@ -1,0 +1,140 @@
+/**
+ * The relay against the simulated FreeSWITCH over real sockets: a call's
+ * event socket and audio stream paired in either order, audio to the cloud
+ * echo and back as files played in order, events up the link, the fallback
+ * when half a call never arrives, and no socket left behind.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../relay/testing/wait.js";
+import { rig, ramp, sleep, teardown } from "./harness.js";
+
+afterEach(teardown);
+
+describe("a call, event socket and audio stream", () => {
+  it("socket first: call.start carries the channel data (latin1 caller name decoded), audio echoes back as files played in order", async () => {
+    const { sim, conn, relay } = await rig();
+    const call = sim.call();
+    await call.connectSocket();
+    await waitFor(() => call.linger && call.customSubscriptions.size === 5, { what: "the relay's socket setup" });
+    expect([...call.customSubscriptions]).toEqual(["mod_audio_stream::connect", "mod_audio_stream::disconnect", "mod_audio_stream::json", "mod_audio_stream::play", "mod_audio_stream::error"]);
+    expect(call.commands.map((c) => c.line.split(" ")[0])).toEqual(["connect", "myevents", "event", "linger"]);
+    expect(await call.module.start()).toBe(true);
+    await waitFor(() => conn.controls("call.start").length === 1);
+    expect(conn.controls("call.start")[0]).toMatchObject({
+      callId: call.callId,
+      secretaryId: "5e0c0a11-0000-4000-8000-00000000ec40",
+      domainId: "d0d0d0d0-0000-4000-8000-000000000001",
+      domainName: "pbx.example.com",
+      caller: { number: "+5511999990000", name: "José Conceição" },
+      destination: "8000",
+      audio: { encoding: "L16", sampleRate: 16000 },
+      variables: { timezone: "America/Sao_Paulo", default_language: "pt" },
+    });
+    const audio = ramp(32_000 * 2); // 2 s
+    await call.module.stream(audio);
+    await waitFor(() => Buffer.concat(call.played.map((p) => p.bytes)).byteLength >= audio.byteLength, { timeoutMs: 6000, what: "all audio played back" });
+    expect(Buffer.concat(call.played.map((p) => p.bytes)).equals(Buffer.from(audio))).toBe(true);
+    expect(call.played[0]?.bytes.byteLength).toBeLessThanOrEqual(3840 + 640);
+    expect(call.commands.filter((c) => c.line === "sendmsg").every((c) => c.headers.get("event-lock") === "true")).toBe(true);
+    expect(call.played.every((p, i) => i === 0 || (call.played[i - 1]?.endedAt ?? Infinity) <= p.startedAt)).toBe(true);
+    await waitFor(() => conn.controls("playback.event").some((e) => e.event === "finished"), { timeoutMs: 4000 });
+    expect(conn.controls("playback.event")[0]?.event).toBe("started");
+    call.hangup("NORMAL_CLEARING");
+    await waitFor(() => conn.controls("call.end").length === 1);
+    expect(conn.controls("call.end")[0]).toMatchObject({ callId: call.callId, reason: "hangup", cause: "NORMAL_CLEARING" });
+    // Linger: the relay closes the socket itself, FreeSWITCH never waits for it.
+    await waitFor(() => call.socketClosedAt !== undefined, { what: "the relay to close the lingering socket" });
+    await waitFor(() => relay.calls.size === 0 && relay.outbound.open === 0);
+  });
+
+  it("stream first: the call waits for its socket, then starts with the channel data; no audio is lost meanwhile", async () => {
+    const { sim, conn } = await rig();
+    const call = sim.call();
+    await call.module.start();
+    const streaming = call.module.stream(ramp(640 * 10));
+    await sleep(100);
+    expect(conn.controls("call.start")).toHaveLength(0);
+    await call.connectSocket();
+    await waitFor(() => conn.controls("call.start").length === 1);
+    expect(conn.controls("call.start")[0]?.caller.name).toBe("José Conceição");
+    await streaming;
+    await waitFor(() => conn.frames().reduce((n, f) => n + f.payload.byteLength, 0) === 6400);
+    expect(Buffer.concat(conn.frames().map((f) => f.payload)).equals(Buffer.from(ramp(6400)))).toBe(true);
+  });
+
+  it("takes 1920-byte frames every 60 ms (STREAM_BUFFER_SIZE=60 on a 30 ms trunk) unchanged", async () => {
+    const { sim, conn } = await rig();
+    const call = sim.call();
+    await call.connectSocket();
+    await call.module.start();
+    await call.module.stream(ramp(1920 * 5), 1920, 60);
+    await waitFor(() => conn.frames().length === 5);
+    expect(conn.frames().map((f) => [f.payload.byteLength, f.timestampMs])).toEqual([0, 60, 120, 180, 240].map((t) => [1920, t]));
+  });
+
+  it("no event socket: after the wait the call runs audio-only and says why", async () => {
+    const { sim, conn, logs, relay } = await rig({ socketWaitMs: 150 });
+    const call = sim.call();
+    await call.module.start();
+    await waitFor(() => conn.controls("call.start").length === 1);
+    expect(conn.controls("call.start")[0]?.caller).toEqual({ number: "+5511999990000" });
+    expect(logs.lines.some((l) => String(l.msg).startsWith("no event socket for this call"))).toBe(true);
+    expect(relay.calls.counters.audioOnly).toBe(1);
+  });
+
+  it("no audio stream: after the wait the call falls back (hangup without FALLBACK_EXTENSION), with the reason logged", async () => {
+    const { sim, logs, relay } = await rig({ streamWaitMs: 150 });
+    const call = sim.call();
+    await call.connectSocket();
+    await waitFor(() => call.hungUp !== undefined, { what: "the fallback hangup" });
+    expect(sim.apisNamed("uuid_kill").map((a) => a.line)).toEqual([`uuid_kill ${call.callId} NORMAL_TEMPORARY_FAILURE`]);
+    expect(logs.lines.find((l) => l.msg === "call falls back")).toMatchObject({ reason: "no-audio-stream", action: "hangup" });
+    await waitFor(() => relay.calls.size === 0 && relay.outbound.open === 0);
+  });
+
+  it("mod_audio_stream cannot connect (::error): the fallback transfer happens at once", async () => {
+    const { sim, relay } = await rig({ streamWaitMs: 5000, fallbackExtension: "200" });
+    sim.options.relayAudioPort = 1; // nothing listens there: connection refused
+    const call = sim.call();
+    await call.connectSocket();
+    await waitFor(() => call.customSubscriptions.size === 5);
+    expect(await call.module.start()).toBe(false);
+    await waitFor(() => call.transferred !== undefined, { timeoutMs: 1000 });
+    expect(call.transferred).toEqual({ destination: "200", context: "pbx.example.com" });
+    expect(relay.calls.counters.fallbacks).toBe(1);
+  });
+
+  it("DTMF, playback events and the hangup cause go up the link", async () => {
+    const { sim, conn } = await rig();
+    const call = sim.call();
+    await call.connectSocket();
+    await call.module.start();
+    await waitFor(() => conn.controls("call.start").length === 1);
+    call.dtmf("5", 800);
+    call.dtmf("#");
+    await waitFor(() => conn.controls("dtmf").length === 2);
+    expect(conn.controls("dtmf")).toEqual([
+      { type: "dtmf", callId: call.callId, digit: "5", durationMs: 100 },
+      { type: "dtmf", callId: call.callId, digit: "#", durationMs: 200 },
+    ]);
+    call.hangup("USER_BUSY");
+    await waitFor(() => conn.controls("call.end").length === 1);
+    expect(conn.controls("call.end")[0]).toMatchObject({ reason: "hangup", cause: "USER_BUSY" });
+  });
+
+  it("100 calls start and end with no socket, call or timer left behind", async () => {
+    const { sim, conn, relay } = await rig();
+    const handlesBefore = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().length;
+    const calls = Array.from({ length: 100 }, () => sim.call());
+    await Promise.all(calls.map(async (c, i) => (i % 2 === 0 ? (await c.connectSocket(), await c.module.start()) : (await c.module.start(), await c.connectSocket()))));
+    await waitFor(() => conn.controls("call.start").length === 100, { timeoutMs: 5000 });
+    await Promise.all(calls.map((c) => c.module.stream(ramp(640 * 3))));
+    for (const c of calls) c.hangup();
+    await waitFor(() => conn.controls("call.end").length === 100, { timeoutMs: 5000 });
+    await waitFor(() => relay.calls.size === 0 && relay.outbound.open === 0 && relay.audio.snapshot().streams === 0, { timeoutMs: 5000, what: "every call and socket gone" });
+    await waitFor(() => calls.every((c) => c.socketClosedAt !== undefined));
+    await sleep(50);
+    const handlesAfter = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().length;
+    expect(handlesAfter).toBeLessThanOrEqual(handlesBefore + 2);
+  });
+});
