@@ -18,14 +18,21 @@ export default defineConfig({
         },
       },
       {
+        // The vendor stand-ins (test/stand-ins) run in Node from the globalSetup; the Worker
+        // reaches them through the same base-URL variables the local stack sets.
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             main: "./workers/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { RELAY_TOKEN: TEST_RELAY_TOKEN, ECHO_DELAY_MS: "0" } },
-          }),
+            miniflare: { bindings: { RELAY_TOKEN: TEST_RELAY_TOKEN, ECHO_DELAY_MS: "0", ...inject("standIns") } },
+          })),
         ],
-        test: { name: "workers", include: ["workers/**/*.test.ts"], exclude: ["workers/**/*.pg.test.ts"] },
+        test: {
+          name: "workers",
+          include: ["workers/**/*.test.ts"],
+          exclude: ["workers/**/*.pg.test.ts"],
+          globalSetup: ["test/stand-ins/global-setup.ts"],
+        },
       },
       {
         // Workers-runtime tests that need Postgres: the Worker with a Hyperdrive binding to the

@@ -19,10 +19,22 @@ declare global {
       RELAY_ID?: string;
       /** Shared relay token (a secret, at least 32 characters). Never log it. */
       RELAY_TOKEN?: string;
+      /**
+       * Vendor endpoints for providers that have no base URL of their own (a proxy, or the local
+       * stand-ins when no key is configured). Unset: the vendors' public endpoints.
+       */
+      OPENAI_BASE_URL?: string;
+      GEMINI_BASE_URL?: string;
+      ELEVENLABS_BASE_URL?: string;
+      /**
+       * Tenant whose secretaries configure the calls of the development relay (RELAY_TOKEN
+       * without RELAY_TENANT_ID). Unset, or no such secretary: those calls get the echo secretary.
+       */
+      LOCAL_CONFIG_TENANT_ID?: string;
     }
     interface GlobalProps {
       mainModule: typeof MainModule;
-      durableNamespaces: "RelayHub" | "CallSession";
+      durableNamespaces: "RelayHub" | "CallSession" | "GreetingCache";
     }
   }
 }

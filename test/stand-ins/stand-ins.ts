@@ -1,0 +1,27 @@
+/**
+ * All vendor stand-ins at once, for the local stack and the tests. `env`
+ * holds the base URLs under the names the Worker reads when a provider has
+ * no base URL and no key of its own (OPENAI_BASE_URL, ...).
+ */
+import { startOpenAiRealtimeStandIn } from "./openai-realtime.js";
+import type { StandIn } from "./server.js";
+
+export interface StandIns {
+  openaiRealtime: StandIn;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startStandIns(): Promise<StandIns> {
+  const openaiRealtime = await startOpenAiRealtimeStandIn();
+  const all = [openaiRealtime];
+  return {
+    openaiRealtime,
+    env: {
+      OPENAI_BASE_URL: `http://127.0.0.1:${openaiRealtime.port}/v1`,
+    },
+    close: async () => {
+      await Promise.all(all.map((s) => s.close()));
+    },
+  };
+}
