@@ -123,8 +123,9 @@ describe("relay link with per-relay tokens", () => {
     expect(await authenticateRelay("rly_never-issued-0000000000000000000000000000", env)).toBeNull();
   });
 
-  it("lets a relay start calls only for its own tenant's secretaries", async () => {
-    const identity = { relayId: crypto.randomUUID(), tenantId };
+  it("lets a relay start calls only for its own tenant's secretaries, and none once revoked", async () => {
+    const relayId = (await api("POST", "/relays", admin, { name: "PBX authz" })).body!.relay.id as string;
+    const identity = { relayId, tenantId };
     const call = (secretary: string | undefined) => callStart(crypto.randomUUID(), 1, { secretaryId: secretary }) as Parameters<typeof authorizeCall>[1];
     expect(await authorizeCall(identity, call(secretaryId))).toEqual({ allowed: true });
     expect(await authorizeCall(identity, call(otherSecretaryId))).toMatchObject({ allowed: false });
@@ -132,6 +133,11 @@ describe("relay link with per-relay tokens", () => {
     expect(await authorizeCall(identity, call(undefined))).toMatchObject({ allowed: false, reason: "the call names no secretary" });
     const older = { ...call(undefined), variables: { VOICE_AI_SECRETARY_UUID: secretaryId } };
     expect(await authorizeCall(identity, older)).toEqual({ allowed: true });
+    // Another tenant's relay id with this tenant: no.
+    expect(await authorizeCall({ relayId: crypto.randomUUID(), tenantId }, call(secretaryId))).toMatchObject({ allowed: false });
+    // Revoked while its link is up: new calls are refused at once.
+    await api("DELETE", `/relays/${relayId}`, admin);
+    expect(await authorizeCall(identity, call(secretaryId))).toMatchObject({ allowed: false });
     // The development fallback (RELAY_TOKEN without a tenant) has nothing to check against.
     expect(await authorizeCall({ relayId: "dev", tenantId: "default" }, call(otherSecretaryId))).toEqual({ allowed: true });
   });

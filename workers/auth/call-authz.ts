@@ -1,7 +1,8 @@
 /**
  * May this relay run this call? The hub asks before it routes a call to a
  * session: the secretary must belong to the relay's tenant
- * (ARCHITECTURE.md, "Invariants"), whatever the relay says.
+ * (ARCHITECTURE.md, "Invariants"), whatever the relay says, and the relay
+ * must not have been revoked meanwhile.
  *
  * A relay authenticated by the development RELAY_TOKEN without a tenant
  * (RELAY_TENANT_ID unset) has no tenant to check against: its calls are
@@ -11,7 +12,7 @@ import { env as workerEnv } from "cloudflare:workers";
 import type { ControlOf } from "../../shared/link/index.js";
 import type { ApiBindings } from "../api/bindings.js";
 import { createSql, type Sql } from "../db/client.js";
-import { secretaryInTenant } from "../db/relay-identity.js";
+import { relayMayServe } from "../db/relay-identity.js";
 import { log } from "../log.js";
 import type { RelayIdentity } from "./relay-auth.js";
 
@@ -49,8 +50,9 @@ export async function authorizeCall(
   if (!secretaryId || !UUID_RE.test(secretaryId)) return { allowed: false, reason: "the call names no secretary" };
   if (!bindings.HYPERDRIVE) return { allowed: false, reason: "no database to check the secretary against" };
   try {
-    const ok = await secretaryInTenant(clientFor(identity.relayId, bindings.HYPERDRIVE.connectionString), identity.tenantId, secretaryId.toLowerCase());
-    return ok ? { allowed: true } : { allowed: false, reason: "secretary not found for this relay" };
+    const sql = clientFor(identity.relayId, bindings.HYPERDRIVE.connectionString);
+    const ok = await relayMayServe(sql, identity.relayId, identity.tenantId, secretaryId.toLowerCase());
+    return ok ? { allowed: true } : { allowed: false, reason: "secretary not found for this relay (or the relay was revoked)" };
   } catch (err) {
     clients.delete(identity.relayId);
     log("error", "call_authz_database_error", { relayId: identity.relayId, error: err instanceof Error ? err.message : String(err) });

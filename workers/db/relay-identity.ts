@@ -22,10 +22,18 @@ export async function findRelayByTokenHash(sql: Sql, tokenHash: string): Promise
   return row;
 }
 
-export async function secretaryInTenant(sql: Sql, tenantId: string, secretaryId: string): Promise<boolean> {
+/**
+ * May this relay serve a call for this secretary now? The secretary belongs
+ * to the relay's tenant, the tenant is active, and the relay's token has not
+ * been revoked since its link came up (so a revocation stops new calls on a
+ * link that is still open).
+ */
+export async function relayMayServe(sql: Sql, relayId: string, tenantId: string, secretaryId: string): Promise<boolean> {
   const [row] = await sql`
-    select 1 from secretaries s join tenants t on t.id = s.tenant_id
-     where s.tenant_id = ${tenantId} and s.id = ${secretaryId} and t.status = 'active'`;
+    select 1 from secretaries s
+      join tenants t on t.id = s.tenant_id and t.status = 'active'
+      join relays r on r.tenant_id = s.tenant_id and r.id = ${relayId} and r.revoked_at is null
+     where s.tenant_id = ${tenantId} and s.id = ${secretaryId}`;
   return row !== undefined;
 }
 
