@@ -1,9 +1,11 @@
 /**
- * The relay daemon: `npm run relay` (tsx) or `node dist/relay.mjs`.
+ * The relay daemon: `npm run relay` (tsx) or `node dist/relay.mjs`; with
+ * `doctor` as its argument it checks the setup instead (relay/cli/doctor.ts).
  * Exit codes: 0 after a graceful stop, 78 for a bad configuration, 1 when
  * a server cannot start or the stop takes too long.
  */
 import { ConfigError, EXIT_CONFIG, loadConfig } from "./config.js";
+import { runDoctor } from "./cli/doctor.js";
 import { createLogger } from "./log.js";
 import { startRelay } from "./relay.js";
 
@@ -58,4 +60,14 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
 }
 
-void main();
+if (process.argv[2] === "doctor") {
+  runDoctor(process.env, (line) => process.stdout.write(`${line}\n`)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`doctor failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  void main();
+}
