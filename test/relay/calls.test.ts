@@ -62,6 +62,15 @@ describe("a call, event socket and audio stream", () => {
     expect(Buffer.concat(conn.frames().map((f) => f.payload)).equals(Buffer.from(ramp(6400)))).toBe(true);
   });
 
+  it("the older URL /stream/<domain>/<call>: the secretary and caller come from the channel variables", async () => {
+    const { sim, conn } = await rig();
+    const call = sim.call({ callerNumber: "1001" }, { legacyPath: true });
+    await call.module.start();
+    await call.connectSocket();
+    await waitFor(() => conn.controls("call.start").length === 1);
+    expect(conn.controls("call.start")[0]).toMatchObject({ secretaryId: "5e0c0a11-0000-4000-8000-00000000ec40", domainId: "d0d0d0d0-0000-4000-8000-000000000001", caller: { number: "1001" } });
+  });
+
   it("takes 1920-byte frames every 60 ms (STREAM_BUFFER_SIZE=60 on a 30 ms trunk) unchanged", async () => {
     const { sim, conn } = await rig();
     const call = sim.call();

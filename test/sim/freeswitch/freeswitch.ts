@@ -83,9 +83,10 @@ export class FreeSwitchSim {
   }
 
   /** Creates a call (not yet connected anywhere: the test decides the order). */
-  call(overrides: Partial<SimChannel> = {}): SimCall {
+  call(overrides: Partial<SimChannel> = {}, options: { legacyPath?: boolean } = {}): SimCall {
     const channel = this.channel(overrides);
     const call = new SimCall({
+      ...options,
       channel,
       relayAudioPort: this.options.relayAudioPort,
       relayOutboundPort: this.options.relayOutboundPort,

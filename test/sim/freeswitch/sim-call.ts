@@ -20,6 +20,8 @@ export interface SimCallOptions {
   relayAudioPort: number;
   relayOutboundPort: number;
   tmpDir: string;
+  /** The older URL `/stream/<domain>/<call>`: the secretary only in the channel variables. */
+  legacyPath?: boolean;
   /** Runs an `api` command sent on this call's outbound socket (FreeSWITCH accepts them there). */
   api(line: string, via: "outbound"): string;
 }
@@ -57,7 +59,7 @@ export class SimCall {
     const c = options.channel;
     this.module = new AudioModule({
       port: options.relayAudioPort,
-      path: `/stream/${c.secretaryId ?? c.domainId}/${c.callId}${c.secretaryId ? `/${encodeURIComponent(c.callerNumber)}` : ""}`,
+      path: options.legacyPath || !c.secretaryId ? `/stream/${c.domainId}/${c.callId}` : `/stream/${c.secretaryId}/${c.callId}/${encodeURIComponent(c.callerNumber)}`,
       tmpDir: options.tmpDir,
       callId: c.callId,
       fire: (subclass, body) => this.fire("CUSTOM", [["Event-Subclass", subclass]], body),
