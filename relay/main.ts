@@ -1,10 +1,12 @@
 /**
  * The relay daemon: `npm run relay` (tsx) or `node dist/relay.mjs`; with
- * `doctor` as its argument it checks the setup instead (relay/cli/doctor.ts).
+ * `doctor` as its argument it checks the setup instead (relay/cli/doctor.ts),
+ * with `dialplan --secretary ...` it prints the recommended dialplan.
  * Exit codes: 0 after a graceful stop, 78 for a bad configuration, 1 when
  * a server cannot start or the stop takes too long.
  */
 import { ConfigError, EXIT_CONFIG, loadConfig } from "./config.js";
+import { runDialplan } from "./cli/dialplan.js";
 import { runDoctor } from "./cli/doctor.js";
 import { createLogger } from "./log.js";
 import { startRelay } from "./relay.js";
@@ -68,6 +70,8 @@ if (process.argv[2] === "doctor") {
       process.exit(1);
     },
   );
+} else if (process.argv[2] === "dialplan") {
+  process.exit(runDialplan(process.argv.slice(3), (line) => process.stdout.write(`${line}\n`)));
 } else {
   void main();
 }
