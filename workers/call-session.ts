@@ -1,14 +1,22 @@
 /**
  * CallSession: one Durable Object per call, named `<relayId>/<callId>` by
  * the RelayHub, so a call resumed after a link drop lands on the same object
- * and keeps its state. It runs the call's secretary (the diagnostic echo in
- * this issue) and answers every upstream RPC with the Downlink for the relay.
+ * and keeps its state. It runs the call's secretary (the diagnostic echo, or
+ * an AI secretary with its provider; call-plan.ts decides) and answers every
+ * upstream RPC with the Downlink for the relay. Output that cannot wait for
+ * an upstream call (a barge-in's playback.clear, agent audio while the
+ * caller is silent) goes through the hub's pushDownlink.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ControlOf } from "../shared/link/index.js";
+import { Encoding, type ControlOf } from "../shared/link/index.js";
+import { resolveCallPlan, type AiPlan, type CallPlan } from "./call-plan.js";
 import { emptyDownlink, type Downlink, type DownFrame, type SessionControl, type UpFrame } from "./downlink.js";
 import type { Env } from "./env.js";
 import { log } from "./log.js";
+import { candidatesFor } from "./providers/factory.js";
+import { defaultTools } from "./providers/tools.js";
+import { AiSecretary, type BargeInReport } from "./secretaries/ai-secretary.js";
+import { CALL_RECORD_MIGRATIONS, CallRecord, type CallFacts, type TranscriptRow, type TurnRow } from "./secretaries/call-record.js";
 import { EchoSecretary, resolveEchoDelayMs } from "./secretaries/echo.js";
 import type { Secretary, SecretaryOutput } from "./secretaries/secretary.js";
 import { migrate } from "./storage/schema.js";
@@ -34,6 +42,14 @@ export interface CallSessionStatus {
   /** The seq the next agent frame will carry. */
   nextDownSeq: number;
   echoDelayMs: number | null;
+  secretary: "echo" | "ai" | null;
+  /** The AI provider in use ("openai-realtime:gpt-realtime", ...). */
+  provider: string | null;
+  transcript: TranscriptRow[];
+  partials: { role: string; text: string }[];
+  turns: TurnRow[];
+  facts: CallFacts;
+  bargeIns: BargeInReport[];
 }
 
 const MIGRATIONS = [
@@ -53,6 +69,8 @@ const MIGRATIONS = [
     down_seq_reserved INTEGER NOT NULL DEFAULT 0
   )`,
   "ALTER TABLE session ADD COLUMN controls_in INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE session ADD COLUMN secretary_kind TEXT NOT NULL DEFAULT 'echo'",
+  ...CALL_RECORD_MIGRATIONS,
 ];
 
 interface SessionRow {
@@ -66,6 +84,7 @@ interface SessionRow {
   frames_out: number;
   controls_in: number;
   down_seq_reserved: number;
+  secretary_kind: string;
 }
 
 /**
@@ -83,10 +102,14 @@ export class CallSession extends DurableObject<Env> {
   private nextDownSeq = 0;
   private lastFlushMs = 0;
   private secretary: Secretary | undefined;
+  private readonly record: CallRecord;
+  /** Set before start() to skip the config lookup (tests, tools). */
+  presetPlan: CallPlan | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     migrate(ctx.storage, "call_session", MIGRATIONS);
+    this.record = new CallRecord(ctx.storage.sql);
     this.row = ctx.storage.sql.exec<SessionRow & Record<string, SqlStorageValue>>("SELECT * FROM session WHERE id = 1").toArray()[0];
     if (this.row) this.nextDownSeq = this.row.down_seq_reserved;
   }
@@ -106,18 +129,20 @@ export class CallSession extends DurableObject<Env> {
       row.resumes += 1;
       this.flush(now, true);
       log("info", "call_resumed", { relayId: info.relayId, callId: info.callId, kind: info.kind, resumes: row.resumes });
-      return this.output(await this.getSecretary().audio([], now));
+      return this.output(await (await this.getSecretary()).audio([], now));
     }
+    const plan = this.presetPlan ?? (await resolveCallPlan(this.env, info));
     const echo = resolveEchoDelayMs(this.env.ECHO_DELAY_MS, info.variables?.["echo_delay_ms"]);
     if (echo.ignored) log("warn", "echo_delay_ignored", { callId: info.callId, value: echo.ignored });
     this.ctx.storage.sql.exec(
-      "INSERT INTO session (id, relay_id, tenant_id, call_id, info, echo_delay_ms, started_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO session (id, relay_id, tenant_id, call_id, info, echo_delay_ms, started_at, secretary_kind) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
       info.relayId,
       info.tenantId,
       info.callId,
       JSON.stringify(info),
       echo.delayMs,
       now,
+      plan.kind,
     );
     this.row = {
       relay_id: info.relayId,
@@ -130,10 +155,14 @@ export class CallSession extends DurableObject<Env> {
       frames_out: 0,
       controls_in: 0,
       down_seq_reserved: 0,
+      secretary_kind: plan.kind,
     };
     this.lastFlushMs = now;
-    log("info", "call_started", { relayId: info.relayId, callId: info.callId, kind: info.kind, echoDelayMs: echo.delayMs });
-    return emptyDownlink();
+    log("info", "call_started", { relayId: info.relayId, callId: info.callId, kind: info.kind, secretary: plan.kind, echoDelayMs: echo.delayMs });
+    if (plan.kind === "echo") return emptyDownlink();
+    const ai = this.startAi(info, plan, true);
+    this.secretary = ai;
+    return this.output(await ai.begin());
   }
 
   /** Caller audio, in order. Returns the agent audio due now. */
@@ -141,7 +170,7 @@ export class CallSession extends DurableObject<Env> {
     const row = this.activeRow();
     if (!row) return emptyDownlink();
     row.frames_in += frames.length;
-    return this.output(await this.getSecretary().audio(frames, Date.now()));
+    return this.output(await (await this.getSecretary()).audio(frames, Date.now()));
   }
 
   /** DTMF, playback events and command results from the relay. */
@@ -149,7 +178,7 @@ export class CallSession extends DurableObject<Env> {
     const row = this.activeRow();
     if (!row) return emptyDownlink();
     row.controls_in += 1;
-    return this.output(await this.getSecretary().control(message, Date.now()));
+    return this.output(await (await this.getSecretary()).control(message, Date.now()));
   }
 
   /** Ends the call (idempotent). */
@@ -179,6 +208,13 @@ export class CallSession extends DurableObject<Env> {
       resumes: row?.resumes ?? 0,
       nextDownSeq: this.nextDownSeq,
       echoDelayMs: row?.echo_delay_ms ?? null,
+      secretary: row ? (row.secretary_kind as "echo" | "ai") : null,
+      provider: this.secretary instanceof AiSecretary ? this.secretary.providerLabel : (this.record.facts().providers.at(-1) ?? null),
+      transcript: this.record.transcripts(),
+      partials: this.secretary instanceof AiSecretary ? [...this.secretary.partials.values()].map((t) => ({ role: t.role, text: t.text })) : [],
+      turns: this.record.turns(),
+      facts: this.record.facts(),
+      bargeIns: this.secretary instanceof AiSecretary ? this.secretary.bargeIns : [],
     };
   }
 
@@ -186,10 +222,48 @@ export class CallSession extends DurableObject<Env> {
     return this.row && this.row.ended_at === null ? this.row : undefined;
   }
 
-  /** The secretary, created on first use (again after an eviction: its queue is in memory only). */
-  private getSecretary(): Secretary {
-    this.secretary ??= new EchoSecretary({ delayMs: this.row?.echo_delay_ms ?? 0 });
+  /**
+   * The secretary, created on first use again after an eviction (its state is in memory only);
+   * an AI secretary then reconnects without greeting the caller a second time.
+   */
+  private async getSecretary(): Promise<Secretary> {
+    if (this.secretary) return this.secretary;
+    const row = this.row;
+    if (row?.secretary_kind === "ai") {
+      const info = this.ctx.storage.sql.exec<{ info: string }>("SELECT info FROM session WHERE id = 1").one().info;
+      const start = JSON.parse(info) as CallStartInfo;
+      const plan = this.presetPlan ?? (await resolveCallPlan(this.env, start));
+      if (plan.kind === "ai") {
+        const ai = this.startAi(start, plan, false);
+        this.secretary = ai;
+        await ai.begin();
+        return ai;
+      }
+    }
+    this.secretary = new EchoSecretary({ delayMs: row?.echo_delay_ms ?? 0 });
     return this.secretary;
+  }
+
+  private startAi(info: CallStartInfo, plan: AiPlan, greet: boolean): AiSecretary {
+    const relayId = info.relayId;
+    const hub = () => this.env.RELAY_HUB.get(this.env.RELAY_HUB.idFromName(relayId));
+    const cache = (key: string) => this.env.GREETING_CACHE.get(this.env.GREETING_CACHE.idFromName(key));
+    return new AiSecretary({
+      callId: info.callId,
+      call: { encoding: Encoding[info.audio.encoding], sampleRate: info.audio.sampleRate },
+      plan: greet ? plan : { ...plan, greeting: null },
+      candidates: candidatesFor(plan, this.env),
+      tools: defaultTools(),
+      greetings: { get: (key) => cache(key).get(), put: (key, g) => cache(key).put(g) },
+      record: this.record,
+      now: Date.now,
+      push: (out) => {
+        if (!this.activeRow()) return;
+        void hub()
+          .pushDownlink(info.callId, this.output(out))
+          .catch((err: unknown) => log("warn", "push_downlink_failed", { callId: info.callId, error: String(err) }));
+      },
+    });
   }
 
   /** Numbers the secretary's audio and persists what must survive. */

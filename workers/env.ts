@@ -4,6 +4,7 @@
  * the test pool's `env`) is typed too.
  */
 import type { CallSession } from "./call-session.js";
+import type { GreetingCache } from "./greeting-cache.js";
 import type * as MainModule from "./index.js";
 import type { RelayHub } from "./relay-hub.js";
 
@@ -13,6 +14,7 @@ declare global {
     interface Env {
       RELAY_HUB: DurableObjectNamespace<RelayHub>;
       CALL_SESSION: DurableObjectNamespace<CallSession>;
+      GREETING_CACHE: DurableObjectNamespace<GreetingCache>;
       /** Delay of the diagnostic echo secretary, milliseconds (a var, so a string). */
       ECHO_DELAY_MS?: string;
       /** Identity of the relay presenting RELAY_TOKEN, until per-relay tokens exist. */

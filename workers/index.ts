@@ -53,5 +53,6 @@ function refuseUpgrade(): Response {
 }
 
 export { CallSession } from "./call-session.js";
+export { GreetingCache } from "./greeting-cache.js";
 export { RelayHub } from "./relay-hub.js";
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

@@ -122,6 +122,10 @@ export class OpenAiRealtime implements VoiceProvider {
     this.send({ type: "response.create" });
   }
 
+  respond(): void {
+    this.send({ type: "response.create" });
+  }
+
   close(reason: string): void {
     this.closing = true;
     this.socket?.close(1000, reason.slice(0, 100));

@@ -102,6 +102,8 @@ export interface VoiceProvider {
   /** The caller spoke over the agent; `playedMs` of response `responseId` was actually heard. */
   interrupt(responseId: string, playedMs: number): void;
   toolResult(call: ToolCall, result: unknown): void;
+  /** Answer the conversation so far now (after a failover seeded it mid-turn). */
+  respond(): void;
   close(reason: string): void;
 }
 

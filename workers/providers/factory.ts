@@ -1,0 +1,87 @@
+/**
+ * From a secretary's configured providers to the ordered list of sessions a
+ * call may try: the primary, then the secretary's fallback, with processing
+ * mode `auto` choosing realtime while the vendor is healthy in this isolate
+ * and the turn-based pipeline otherwise. A vendor that failed a call is
+ * marked unhealthy for a minute so the next calls do not wait on it.
+ */
+import type { AiPlan } from "../call-plan.js";
+import type { RuntimeProvider } from "../config/secretary-config.js";
+import type { Env } from "../env.js";
+import { OpenAiRealtime } from "./openai-realtime.js";
+import { ProviderError, type SessionSetup, type VoiceProvider } from "./provider.js";
+
+export interface Candidate {
+  /** For logs and the call record. */
+  label: string;
+  vendor: string;
+  make(setup: SessionSetup): VoiceProvider;
+}
+
+const UNHEALTHY_MS = 60_000;
+const unhealthyUntil = new Map<string, number>();
+
+export function markUnhealthy(vendor: string, now = Date.now()): void {
+  unhealthyUntil.set(vendor, now + UNHEALTHY_MS);
+}
+
+export function isHealthy(vendor: string, now = Date.now()): boolean {
+  return (unhealthyUntil.get(vendor) ?? 0) <= now;
+}
+
+/** The key, or the stand-ins' placeholder when the vendor's base URL is overridden locally (no key configured). */
+function keyFor(p: RuntimeProvider, override: string | undefined): string {
+  if (p.apiKey) return p.apiKey;
+  if (p.baseUrl || override) return "sk-local-stand-in";
+  throw new ProviderError("unauthorized", `provider ${p.name} has no API key`);
+}
+
+export function openAiBase(p: RuntimeProvider, env: Env): string {
+  return (p.baseUrl ?? env.OPENAI_BASE_URL ?? "https://api.openai.com/v1").replace(/\/+$/, "");
+}
+
+function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
+  if (p.vendor === "openai" && p.kind === "realtime") {
+    return {
+      label: `openai-realtime:${p.model ?? "gpt-realtime"}`,
+      vendor: "openai",
+      make: (setup) =>
+        new OpenAiRealtime({
+          apiKey: keyFor(p, env.OPENAI_BASE_URL),
+          url: `${openAiBase(p, env).replace(/^http/, "ws")}/realtime`,
+          model: p.model ?? "gpt-realtime",
+          setup,
+        }),
+    };
+  }
+  return undefined;
+}
+
+/** The turn-based pipeline, on the first OpenAI provider of the secretary (its key serves STT, LLM and TTS). */
+function turnBased(_plan: AiPlan, _env: Env): Candidate | undefined {
+  return undefined;
+}
+
+export function candidatesFor(plan: AiPlan, env: Env, now = Date.now()): Candidate[] {
+  const out: Candidate[] = [];
+  const add = (c: Candidate | undefined) => {
+    if (c && !out.some((o) => o.label === c.label)) out.push(c);
+  };
+  const primary = plan.provider ? realtime(plan.provider, env) : undefined;
+  const fallback = plan.fallbackProvider ? realtime(plan.fallbackProvider, env) : undefined;
+  if (plan.processingMode === "turn_based") {
+    add(turnBased(plan, env));
+    add(fallback);
+  } else if (plan.processingMode === "realtime") {
+    add(primary);
+    add(fallback);
+    add(turnBased(plan, env));
+  } else {
+    // auto: realtime when the primary offers it and is healthy, else turn-based first.
+    if (primary && isHealthy(primary.vendor, now)) add(primary);
+    add(turnBased(plan, env));
+    add(primary);
+    add(fallback);
+  }
+  return out;
+}

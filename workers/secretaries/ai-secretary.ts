@@ -1,0 +1,307 @@
+/**
+ * The AI secretary of one call: caller audio to the provider, agent audio
+ * back to the relay, barge-in, transcripts, tools, the greeting (from the
+ * cache when it is there), and failover. Vendor details stay in the
+ * provider adapters; this file only sees the VoiceProvider interface.
+ *
+ * Failure is never dead air: a provider that cannot open, ends, errors or
+ * stays silent past `stallTimeoutMs` after the caller spoke is replaced by
+ * the next candidate (the secretary's fallback, or the turn-based
+ * pipeline), seeded with the conversation so far. With none left the call
+ * ends with a clear cause (the handoff issue adds transfer and message).
+ */
+import type { ControlInput } from "../../shared/link/index.js";
+import type { AiPlan } from "../call-plan.js";
+import type { SessionControl, UpFrame } from "../downlink.js";
+import { greetingKey, type CachedGreeting } from "../greeting-cache.js";
+import { log } from "../log.js";
+import { markUnhealthy, type Candidate } from "../providers/factory.js";
+import { ProviderError, type HistoryTurn, type ProviderEvents, type Transcript, type VoiceProvider } from "../providers/provider.js";
+import type { ToolRegistry } from "../providers/tools.js";
+import { AgentPlayback, type CallAudioFormat } from "./agent-playback.js";
+import { CallerInput } from "./caller-input.js";
+import type { CallRecord } from "./call-record.js";
+import type { Secretary, SecretaryOutput } from "./secretary.js";
+
+export interface GreetingStore {
+  get(key: string): Promise<CachedGreeting | null>;
+  put(key: string, greeting: CachedGreeting): Promise<unknown>;
+}
+
+export interface AiSecretaryDeps {
+  callId: string;
+  call: CallAudioFormat;
+  plan: AiPlan;
+  candidates: Candidate[];
+  tools: ToolRegistry;
+  greetings?: GreetingStore;
+  record: CallRecord;
+  /** Output that cannot wait for the next upstream call (barge-in clears, audio while the caller is silent). */
+  push(out: SecretaryOutput): void;
+  now(): number;
+  openTimeoutMs?: number;
+  stallTimeoutMs?: number;
+  /** How long to wait for the relay's playedMs before truncating by our own accounting. */
+  truncateWaitMs?: number;
+  pumpMs?: number;
+}
+
+export interface BargeInReport {
+  responseId: string;
+  playedMs: number;
+  source: "relay" | "estimate";
+}
+
+export class AiSecretary implements Secretary {
+  private provider: VoiceProvider | undefined;
+  private label = "";
+  private ready = false;
+  private next = 0;
+  private readonly input: CallerInput;
+  private readonly playback: AgentPlayback;
+  private readonly history: HistoryTurn[] = [];
+  private waitingSince: number | undefined;
+  private callerStoppedAt: number | undefined;
+  private bargeIn: { responseId: string; estimate: number; timer: number } | undefined;
+  private readonly pending: ControlInput[] = [];
+  private pump: number | undefined;
+  private lastReturnAt = 0;
+  private ended = false;
+  private startedAt = 0;
+  private greeting: { key: string; text: string; responseId?: string; chunks: Uint8Array[]; said: boolean } | undefined;
+  /** Latest partial transcript per item, replaced by the final one. */
+  readonly partials = new Map<string, Transcript>();
+  readonly bargeIns: BargeInReport[] = [];
+
+  constructor(private readonly d: AiSecretaryDeps) {
+    this.playback = new AgentPlayback(d.call);
+    this.input = new CallerInput(d.call.sampleRate);
+    this.playback.onFirstChunk = (id, at) => this.onFirstChunk(id, at);
+  }
+
+  get providerLabel(): string {
+    return this.label;
+  }
+
+  /** Starts the call: the cached greeting (if any) is in the returned output; the provider opens in the background. */
+  async begin(): Promise<SecretaryOutput> {
+    this.startedAt = this.d.now();
+    const provider = this.makeNext();
+    if (!provider) return this.giveUp("no provider configured");
+    const text = this.d.plan.greeting;
+    if (text) {
+      const key = greetingKey({ secretaryId: this.d.plan.secretaryId, provider: this.label, voice: this.d.plan.voice, format: provider.output, text });
+      const cached = await this.d.greetings?.get(key).catch(() => null);
+      this.greeting = { key, text, chunks: [], said: cached != null };
+      if (cached) {
+        this.playback.push(cached.format, cached.audio, "greeting");
+        this.history.push({ role: "agent", text });
+        this.d.record.transcript({ role: "agent", text, final: true }, this.startedAt, "greeting-cache");
+      }
+    }
+    void this.connect(provider);
+    this.pump = setInterval(() => this.onPump(), this.d.pumpMs ?? 40);
+    return this.take(this.d.now());
+  }
+
+  audio(frames: readonly UpFrame[], nowMs: number): SecretaryOutput {
+    this.lastReturnAt = nowMs;
+    if (this.provider) this.input.push(frames, this.provider, this.ready);
+    this.checkStall(nowMs);
+    return this.take(nowMs);
+  }
+
+  control(message: SessionControl, nowMs: number): SecretaryOutput {
+    if (message.type === "playback.event" && message.event === "cleared" && this.bargeIn && message.playedMs !== undefined) {
+      this.finishBargeIn(message.playedMs);
+    }
+    return this.take(nowMs);
+  }
+
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.pump !== undefined) clearInterval(this.pump);
+    if (this.bargeIn) clearTimeout(this.bargeIn.timer);
+    this.provider?.close(reason);
+    if (this.d.record.facts().outcome === null) this.d.record.outcome("completed");
+  }
+
+  private take(nowMs: number): SecretaryOutput {
+    return { audio: this.playback.take(nowMs), controls: this.pending.splice(0) };
+  }
+
+  private onPump(): void {
+    if (this.ended) return;
+    const now = this.d.now();
+    this.checkStall(now);
+    // Upstream calls carry output back for free; push only when none came lately.
+    if (now - this.lastReturnAt < (this.d.pumpMs ?? 40)) return;
+    const out = this.take(now);
+    if (out.audio.length > 0 || out.controls.length > 0) this.d.push(out);
+  }
+
+  private makeNext(): VoiceProvider | undefined {
+    while (this.next < this.d.candidates.length) {
+      const c = this.d.candidates[this.next++] as Candidate;
+      try {
+        const provider = c.make({
+          instructions: this.d.plan.instructions,
+          voice: this.d.plan.voice,
+          language: this.d.plan.language,
+          tools: this.d.tools.specs(),
+          vad: this.d.plan.vad,
+          history: [...this.history],
+        });
+        this.provider = provider;
+        this.label = c.label;
+        this.ready = false;
+        this.input.switchTo(provider);
+        this.d.record.providerUsed(c.label);
+        return provider;
+      } catch (err) {
+        log("warn", "provider_unusable", { callId: this.d.callId, provider: c.label, error: String(err) });
+      }
+    }
+    return undefined;
+  }
+
+  private async connect(provider: VoiceProvider): Promise<void> {
+    const timeoutMs = this.d.openTimeoutMs ?? 5000;
+    let timer: number | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ProviderError("stalled", `not ready after ${timeoutMs} ms`)), timeoutMs)));
+      await Promise.race([provider.open(this.eventsFor(provider)), timeout]);
+    } catch (err) {
+      return this.fail(provider, err);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    if (this.provider !== provider || this.ended) return provider.close("superseded");
+    this.ready = true;
+    this.input.flush(provider);
+    const g = this.greeting;
+    if (g && !g.said) {
+      g.said = true;
+      g.responseId = await provider.say(g.text);
+    } else if (this.waitingSince !== undefined) {
+      provider.respond(); // failed over mid-turn: answer what the caller said
+    }
+  }
+
+  private eventsFor(provider: VoiceProvider): ProviderEvents {
+    const live = () => this.provider === provider && !this.ended;
+    return {
+      audio: (bytes, responseId) => {
+        if (!live()) return;
+        const g = this.greeting;
+        if (g && responseId === g.responseId) g.chunks.push(bytes);
+        this.waitingSince = undefined;
+        this.playback.push(provider.output, bytes, responseId);
+      },
+      callerSpeechStarted: () => {
+        if (live() && this.playback.speaking(this.d.now())) this.startBargeIn();
+      },
+      callerSpeechStopped: () => {
+        if (!live()) return;
+        this.callerStoppedAt = this.waitingSince = this.d.now();
+      },
+      transcript: (t) => {
+        if (!live()) return;
+        const key = `${t.role}:${t.itemId ?? ""}`;
+        if (!t.final) return void this.partials.set(key, t);
+        this.partials.delete(key);
+        this.history.push({ role: t.role, text: t.text });
+        this.d.record.transcript(t, this.d.now(), this.label);
+      },
+      toolCall: (call) => {
+        if (!live()) return;
+        this.waitingSince = this.d.now(); // the answer comes after the tool
+        void this.d.tools.run(call).then((r) => {
+          if (live()) provider.toolResult(call, r.result);
+        });
+      },
+      usage: (u) => live() && this.d.record.addUsage(u),
+      responseDone: (responseId) => {
+        const g = this.greeting;
+        if (!g || responseId !== g.responseId || g.chunks.length === 0) return;
+        const audio = concat(g.chunks);
+        g.chunks = [];
+        void this.d.greetings?.put(g.key, { format: provider.output, audio }).catch((err: unknown) => log("warn", "greeting_cache_failed", { error: String(err) }));
+      },
+      ended: (end) => this.fail(provider, new ProviderError(end.code, end.message)),
+      configured: (accepted) => log("info", "provider_configured", { callId: this.d.callId, provider: this.label, accepted: JSON.stringify(accepted).slice(0, 500) }),
+    };
+  }
+
+  private startBargeIn(): void {
+    const now = this.d.now();
+    const { responseId, estimatedPlayedMs } = this.playback.clear(now);
+    this.d.push({ audio: [], controls: [{ type: "playback.clear", callId: this.d.callId, reason: "barge-in" }] });
+    if (this.greeting && responseId === this.greeting.responseId) this.greeting.chunks = []; // an interrupted greeting is not cached
+    if (!responseId) return;
+    if (this.bargeIn) clearTimeout(this.bargeIn.timer);
+    this.bargeIn = { responseId, estimate: estimatedPlayedMs, timer: setTimeout(() => this.finishBargeIn(undefined), this.d.truncateWaitMs ?? 300) };
+  }
+
+  /** Truncates at what the relay says was played, else at our own accounting. */
+  private finishBargeIn(relayPlayedMs: number | undefined): void {
+    const b = this.bargeIn;
+    if (!b) return;
+    clearTimeout(b.timer);
+    this.bargeIn = undefined;
+    const fromRelay = relayPlayedMs === undefined ? undefined : this.playback.playedOf(b.responseId, relayPlayedMs);
+    const playedMs = Math.round(fromRelay ?? b.estimate);
+    this.bargeIns.push({ responseId: b.responseId, playedMs, source: fromRelay === undefined ? "estimate" : "relay" });
+    log("info", "barge_in", { callId: this.d.callId, provider: this.label, playedMs, source: fromRelay === undefined ? "estimate" : "relay" });
+    this.provider?.interrupt(b.responseId, playedMs);
+  }
+
+  private onFirstChunk(responseId: string, atMs: number): void {
+    if (responseId === "greeting" || responseId === this.greeting?.responseId) {
+      this.d.record.greeting(responseId === "greeting", atMs - this.startedAt);
+      return;
+    }
+    if (this.callerStoppedAt === undefined) return;
+    this.d.record.turn({ callerStoppedAt: this.callerStoppedAt, firstAudioAt: atMs, latencyMs: atMs - this.callerStoppedAt, provider: this.label });
+    this.callerStoppedAt = undefined;
+  }
+
+  private checkStall(nowMs: number): void {
+    if (this.provider && this.ready && this.waitingSince !== undefined && nowMs - this.waitingSince > (this.d.stallTimeoutMs ?? 8000)) {
+      this.fail(this.provider, new ProviderError("stalled", `no answer ${nowMs - this.waitingSince} ms after the caller spoke`));
+    }
+  }
+
+  private fail(provider: VoiceProvider, err: unknown): void {
+    if (provider !== this.provider || this.ended) return;
+    const vendor = this.d.candidates[this.next - 1]?.vendor;
+    log("warn", "provider_failed", { callId: this.d.callId, provider: this.label, code: err instanceof ProviderError ? err.code : "error", error: String(err) });
+    if (vendor) markUnhealthy(vendor, this.d.now());
+    provider.close("failover");
+    if (this.waitingSince !== undefined) this.waitingSince = this.d.now(); // the next provider gets its own stall budget
+    const next = this.makeNext();
+    if (next) {
+      void this.connect(next);
+      return;
+    }
+    this.d.push(this.giveUp(String(err)));
+  }
+
+  private giveUp(why: string): SecretaryOutput {
+    this.provider = undefined;
+    this.d.record.outcome("failed");
+    log("error", "call_without_provider", { callId: this.d.callId, why });
+    return { audio: [], controls: [{ type: "call.end", callId: this.d.callId, reason: "provider-unavailable" }] };
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
