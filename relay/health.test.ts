@@ -81,7 +81,7 @@ describe("GET /health", () => {
 
   it("answers 404 JSON elsewhere", async () => {
     const { relay } = await start();
-    expect(await get(relay.addresses.health.port, "/metrics")).toEqual({ status: 404, body: { error: "not found", paths: ["/health"] } });
+    expect(await get(relay.addresses.health.port, "/status")).toEqual({ status: 404, body: { error: "not found", paths: ["/health", "/metrics"] } });
     expect((await get(relay.addresses.health.port, "/health?verbose=1")).status).toBe(200);
   });
 });

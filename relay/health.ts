@@ -1,5 +1,5 @@
 /**
- * `GET /health`: what an operator (or Docker's HEALTHCHECK) needs to see at a
+ * `GET /health` (and `GET /metrics`, Prometheus): what an operator (or Docker's HEALTHCHECK) needs to see at a
  * glance. Always HTTP 200 while the process runs: a relay whose link is
  * down is degraded, not dead, and restarting it would drop the live calls
  * it is holding for the reconnect.
@@ -52,6 +52,8 @@ export interface HealthServerOptions {
   log: Logger;
   /** Called per request; must not throw (a failure answers 500). */
   report: () => HealthReport;
+  /** `GET /metrics`: Prometheus text. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** The health HTTP server. */
@@ -64,8 +66,18 @@ export class HealthServer {
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
       };
-      if (path !== "/health") return send(404, { error: "not found", paths: ["/health"] });
-      if (req.method !== "GET" && req.method !== "HEAD") return send(405, { error: "method not allowed" });
+      if (req.method !== "GET" && req.method !== "HEAD" && (path === "/health" || path === "/metrics")) return send(405, { error: "method not allowed" });
+      if (path === "/metrics" && options.metrics) {
+        options.metrics().then(
+          (m) => res.writeHead(200, { "content-type": m.contentType, "cache-control": "no-store" }).end(m.body),
+          (err: unknown) => {
+            options.log.error({ err }, "metrics failed");
+            send(500, { status: "error" });
+          },
+        );
+        return;
+      }
+      if (path !== "/health") return send(404, { error: "not found", paths: options.metrics ? ["/health", "/metrics"] : ["/health"] });
       try {
         send(200, options.report());
       } catch (err) {

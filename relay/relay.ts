@@ -12,6 +12,7 @@ import { OutboundServer } from "./esl/outbound-server.js";
 import { HealthServer, healthReport } from "./health.js";
 import { LinkClient } from "./link/link-client.js";
 import type { Logger } from "./log.js";
+import { RelayMetrics } from "./metrics.js";
 
 type Address = { host: string; port: number };
 
@@ -42,9 +43,11 @@ export async function startRelay(config: RelayConfig, log: Logger, options: { ra
     backoffMaxMs: Math.max(config.link.backoffMaxMs, config.link.backoffMinMs),
     random: options.random,
   });
-  const calls = new CallManager({ link, inbound, config: fs, log });
+  const metrics = new RelayMetrics();
+  const calls = new CallManager({ link, inbound, config: fs, log, onCommand: (name, seconds, ok) => metrics.observeCommand(name, seconds, ok) });
   const audio = new AudioStreamServer({ host: config.audio.host, port: config.audio.port, calls, log });
   const outbound = new OutboundServer({ ...fs.outbound, log, commandTimeoutMs: fs.commandTimeoutMs, onSession: (session) => calls.onSession(session) });
+  metrics.bind({ link, audio, calls, inbound });
   const health = new HealthServer({
     host: config.health.host,
     port: config.health.port,
@@ -53,6 +56,7 @@ export async function startRelay(config: RelayConfig, log: Logger, options: { ra
       ...healthReport(link.snapshot(), audio.snapshot(), (Date.now() - startedAt) / 1000),
       freeswitch: { inbound: inbound.state, lastError: inbound.lastError, eslCounters: { ...inbound.counters }, outboundSockets: outbound.open, calls: calls.size, callCounters: { ...calls.counters } },
     }),
+    metrics: () => metrics.render(),
   });
 
   const started: { close(): Promise<void> }[] = [];

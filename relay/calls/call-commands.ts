@@ -26,6 +26,7 @@ export async function runCommand(call: Call, command: ControlOf<"command">): Pro
   }
   const ms = Math.round(performance.now() - started);
   if (!outcome.ok) call.deps.counters.commandFailures++;
+  call.deps.onCommand?.(command.name, ms / 1000, outcome.ok);
   call.log.info({ command: command.name, id: command.id, ok: outcome.ok, code: outcome.ok ? undefined : outcome.code, ms }, "command from the cloud");
   call.send(
     outcome.ok

@@ -20,6 +20,8 @@ export interface CallManagerOptions {
   inbound: InboundApi | undefined;
   config: FreeswitchConfig;
   log: Logger;
+  /** Each command's outcome and duration (for /metrics). */
+  onCommand?: (name: string, seconds: number, ok: boolean) => void;
 }
 
 const CLOSE_POLICY = 1008;
@@ -39,6 +41,7 @@ export class CallManager implements StreamTaker {
       config: options.config,
       log: this.log,
       counters: this.counters,
+      onCommand: options.onCommand,
       onDone: (call) => {
         if (this.calls.get(call.callId) === call) this.calls.delete(call.callId);
       },
@@ -50,6 +53,13 @@ export class CallManager implements StreamTaker {
   /** Calls in the table (any state). */
   get size(): number {
     return this.calls.size;
+  }
+
+  /** Agent audio waiting in the relay, all calls (for /metrics). */
+  playbackQueuedBytes(): number {
+    let bytes = 0;
+    for (const call of this.calls.values()) bytes += call.playback.queuedBytes;
+    return bytes;
   }
 
   get(callId: string): Call | undefined {

@@ -54,6 +54,11 @@ export class CallPlayback {
     this.schedule = new PlaybackSchedule(mode);
   }
 
+  /** Agent audio waiting in the relay (for /metrics). */
+  get queuedBytes(): number {
+    return this.schedule.queuedBytes;
+  }
+
   /** Agent audio from the link. */
   push(frame: AudioFrame): void {
     if (this.stopped) return;

@@ -30,6 +30,7 @@ export interface CallDeps {
   config: FreeswitchConfig;
   log: Logger;
   counters: CallCounters;
+  onCommand?: (name: string, seconds: number, ok: boolean) => void;
   onDone(call: Call): void;
 }
 

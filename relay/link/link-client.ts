@@ -92,6 +92,11 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
     return this.socket.isUp;
   }
 
+  /** Round trip of the last heartbeat, ms; null before the first pong. */
+  get rttMs(): number | null {
+    return this.socket.lastRttMs;
+  }
+
   /** The limits the cloud announced (defaults until the first welcome). */
   get limits(): LinkLimits {
     return this.socket.limits;

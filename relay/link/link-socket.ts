@@ -63,6 +63,9 @@ export class LinkSocket {
   connectedSince: Date | null = null;
   welcomes = 0;
   lastError: LinkLastError | null = null;
+  /** Round trip of the last ping answered, ms (null until one is). */
+  lastRttMs: number | null = null;
+  private pingSentAt: number | undefined;
 
   constructor(
     private readonly options: LinkSocketOptions,
@@ -164,6 +167,8 @@ export class LinkSocket {
     this.counters.bytesReceived += bytes.byteLength;
     if (!isBinary) {
       if (bytes.toString("utf8") !== HEARTBEAT_PONG) this.closeForProtocolError(LinkFailure.UnexpectedText, "a text message other than pong");
+      // Pongs come back in order: the first answers the oldest unanswered ping.
+      else if (this.pingSentAt !== undefined) [this.lastRttMs, this.pingSentAt] = [performance.now() - this.pingSentAt, undefined];
       return;
     }
     let items: LinkItem[];
@@ -210,6 +215,7 @@ export class LinkSocket {
   private ping(conn: Connection): void {
     if (conn.gone || conn.ws.readyState !== WebSocket.OPEN) return;
     conn.ws.send(HEARTBEAT_PING);
+    this.pingSentAt ??= performance.now();
     this.counters.pingsSent++;
   }
 
@@ -257,6 +263,7 @@ export class LinkSocket {
   private connectionGone(conn: Connection): void {
     if (conn.gone) return;
     conn.gone = true;
+    this.pingSentAt = undefined;
     for (const t of conn.timers) clearTimeout(t);
     if (this.conn === conn) this.conn = undefined;
     if (conn.welcomed) {
