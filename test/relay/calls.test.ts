@@ -71,14 +71,25 @@ describe("a call, event socket and audio stream", () => {
     expect(conn.controls("call.start")[0]).toMatchObject({ secretaryId: "5e0c0a11-0000-4000-8000-00000000ec40", domainId: "d0d0d0d0-0000-4000-8000-000000000001", caller: { number: "1001" } });
   });
 
-  it("takes 1920-byte frames every 60 ms (STREAM_BUFFER_SIZE=60 on a 30 ms trunk) unchanged", async () => {
+  it("a 30 ms trunk: 640 bytes every 30 ms loses a third; STREAM_BUFFER_SIZE=60 gives 1920 bytes every 60 ms, all forwarded unchanged", async () => {
     const { sim, conn } = await rig();
     const call = sim.call();
     await call.connectSocket();
     await call.module.start();
-    await call.module.stream(ramp(1920 * 5), 1920, 60);
+    const audio = ramp(1920 * 5);
+    await call.module.streamLikeTrunk(audio, 30, 60);
     await waitFor(() => conn.frames().length === 5);
     expect(conn.frames().map((f) => [f.payload.byteLength, f.timestampMs])).toEqual([0, 60, 120, 180, 240].map((t) => [1920, t]));
+    expect(Buffer.concat(conn.frames().map((f) => f.payload)).equals(Buffer.from(audio))).toBe(true);
+    const lossy = sim.call();
+    await lossy.connectSocket();
+    await lossy.module.start();
+    await waitFor(() => conn.controls("call.start").length === 2);
+    const slot = conn.controls("call.start")[1]?.slot;
+    const sent = await lossy.module.streamLikeTrunk(audio, 30);
+    await waitFor(() => conn.frames(slot).length === 10);
+    expect(sent.byteLength).toBe((audio.byteLength * 2) / 3); // what the module itself drops
+    expect(Buffer.concat(conn.frames(slot).map((f) => f.payload)).equals(Buffer.from(sent))).toBe(true);
   });
 
   it("no event socket: after the wait the call runs audio-only and says why", async () => {

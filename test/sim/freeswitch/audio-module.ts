@@ -83,6 +83,32 @@ export class AudioModule {
     }
   }
 
+  /**
+   * Streams 16 kHz `pcm` as the module does on a trunk of `ptimeMs`: with
+   * STREAM_BUFFER_SIZE unset it sends one 20 ms frame (640 bytes) per packet,
+   * so at 30 ms a third of the audio is lost; with STREAM_BUFFER_SIZE=60 it
+   * sends 1920 bytes every 60 ms and nothing is lost. Resolves with what it sent.
+   */
+  async streamLikeTrunk(pcm: Uint8Array, ptimeMs: 20 | 30, bufferSizeMs?: number): Promise<Uint8Array> {
+    const packetBytes = (ptimeMs * 32_000) / 1000;
+    if (bufferSizeMs) {
+      const bytes = (bufferSizeMs * 32_000) / 1000;
+      await this.stream(pcm, bytes, bufferSizeMs);
+      return pcm;
+    }
+    // One 640-byte frame per packet: the rest of each packet's audio never leaves.
+    const sent: Uint8Array[] = [];
+    for (let at = 0; at < pcm.byteLength; at += packetBytes) sent.push(pcm.subarray(at, Math.min(at + 640, pcm.byteLength)));
+    const joined = Buffer.concat(sent);
+    const start = performance.now();
+    for (let i = 0; i < sent.length && this.open; i++) {
+      const wait = start + i * ptimeMs - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      this.ws?.send(sent[i] as Uint8Array, { binary: true });
+    }
+    return joined;
+  }
+
   /** `uuid_audio_stream <uuid> stop`, or the channel hanging up. */
   stop(): void {
     this.stopped = true;
