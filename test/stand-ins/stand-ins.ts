@@ -3,22 +3,27 @@
  * holds the base URLs under the names the Worker reads when a provider has
  * no base URL and no key of its own (OPENAI_BASE_URL, ...).
  */
+import { startGeminiLiveStandIn } from "./gemini-live.js";
 import { startOpenAiRealtimeStandIn } from "./openai-realtime.js";
 import type { StandIn } from "./server.js";
 
 export interface StandIns {
   openaiRealtime: StandIn;
+  gemini: StandIn;
   env: Record<string, string>;
   close(): Promise<void>;
 }
 
 export async function startStandIns(): Promise<StandIns> {
   const openaiRealtime = await startOpenAiRealtimeStandIn();
-  const all = [openaiRealtime];
+  const gemini = await startGeminiLiveStandIn();
+  const all = [openaiRealtime, gemini];
   return {
     openaiRealtime,
+    gemini,
     env: {
       OPENAI_BASE_URL: `http://127.0.0.1:${openaiRealtime.port}/v1`,
+      GEMINI_BASE_URL: gemini.url,
     },
     close: async () => {
       await Promise.all(all.map((s) => s.close()));

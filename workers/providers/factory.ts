@@ -8,6 +8,7 @@
 import type { AiPlan } from "../call-plan.js";
 import type { RuntimeProvider } from "../config/secretary-config.js";
 import type { Env } from "../env.js";
+import { GeminiLive } from "./gemini-live.js";
 import { OpenAiRealtime } from "./openai-realtime.js";
 import { ProviderError, type SessionSetup, type VoiceProvider } from "./provider.js";
 
@@ -52,6 +53,15 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
           model: p.model ?? "gpt-realtime",
           setup,
         }),
+    };
+  }
+  if (p.vendor === "gemini") {
+    const model = p.model ?? "gemini-live-2.5-flash-preview";
+    const baseUrl = p.baseUrl ?? env.GEMINI_BASE_URL;
+    return {
+      label: `gemini-live:${model}`,
+      vendor: "gemini",
+      make: (setup) => new GeminiLive({ apiKey: keyFor(p, env.GEMINI_BASE_URL), model, setup, ...(baseUrl ? { baseUrl } : {}) }),
     };
   }
   return undefined;
