@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../relay/testing/wait.js";
+import { demoCall } from "../sim/freeswitch/demo-call.js";
 import { rig, ramp, sleep, teardown } from "./harness.js";
 
 afterEach(teardown);
@@ -156,5 +157,14 @@ describe("a call, event socket and audio stream", () => {
     await sleep(50);
     const handlesAfter = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().length;
     expect(handlesAfter).toBeLessThanOrEqual(handlesBefore + 2);
+  });
+});
+
+describe("the demo call", () => {
+  it("plays the caller's speech back through the echo, byte for byte, and the relay closes the socket", async () => {
+    const { sim } = await rig();
+    const report = await demoCall(sim, ramp(32_000));
+    expect(report).toMatchObject({ identical: true, socketClosed: true, sentBytes: 32_000 });
+    expect(report.firstPlaybackMs).toBeLessThan(400);
   });
 });
