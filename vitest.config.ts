@@ -76,6 +76,27 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The short load run (50 calls x 30 s through the relay and workerd); alone, it uses both cores.
+        test: {
+          name: "load",
+          include: ["test/load/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Fault injection: the real relay, workerd, proxies and raw peers; files one at a time.
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
