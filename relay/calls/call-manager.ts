@@ -12,7 +12,8 @@ import type { FreeswitchConfig } from "../config.js";
 import type { OutboundSession } from "../esl/outbound-server.js";
 import type { LinkClient } from "../link/link-client.js";
 import type { Logger } from "../log.js";
-import { Call, type CallCounters, type CallDeps } from "./call.js";
+import { Call, type CallDeps } from "./call.js";
+import { newCallCounters, type CallCounters } from "./call-counters.js";
 import type { InboundApi } from "./esl-runner.js";
 
 export interface CallManagerOptions {
@@ -29,7 +30,7 @@ const CLOSE_POLICY = 1008;
 /** Pairs streams and sockets into calls. */
 export class CallManager implements StreamTaker {
   private readonly calls = new Map<string, Call>();
-  readonly counters: CallCounters = { fallbacks: 0, bargeIns: 0, filesQueued: 0, playEventsIgnored: 0, breakFailures: 0, commands: 0, commandFailures: 0, audioOnly: 0 };
+  readonly counters: CallCounters = newCallCounters();
   private readonly deps: CallDeps;
   private readonly log: Logger;
 

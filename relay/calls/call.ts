@@ -14,14 +14,16 @@ import type { AudioStream } from "../audio/audio-stream.js";
 import type { FreeswitchConfig } from "../config.js";
 import type { OutboundSession } from "../esl/outbound-server.js";
 import type { EslEvent } from "../esl/parser.js";
-import { hangupMessage } from "../esl/wire.js";
 import type { CallHandler, LinkCall } from "../link/link-call.js";
 import type { OpenCallResult } from "../link/link-client.js";
 import type { Logger } from "../log.js";
 import { runCommand } from "./call-commands.js";
+import { callInfoFor, channelEvent } from "./call-events.js";
+import { runFallback } from "./call-fallback.js";
 import { CallPlayback } from "./call-playback.js";
+import type { InboundApi } from "./esl-runner.js";
 import type { CallInfo } from "./registry.js";
-import { replyOk, runApi, type InboundApi } from "./esl-runner.js";
+import type { CallCounters } from "./call-counters.js";
 
 /** What a call needs from the relay. */
 export interface CallDeps {
@@ -32,18 +34,6 @@ export interface CallDeps {
   counters: CallCounters;
   onCommand?: (name: string, seconds: number, ok: boolean) => void;
   onDone(call: Call): void;
-}
-
-/** Counters of all calls, for /health and tests. */
-export interface CallCounters {
-  fallbacks: number;
-  bargeIns: number;
-  filesQueued: number;
-  playEventsIgnored: number;
-  breakFailures: number;
-  commands: number;
-  commandFailures: number;
-  audioOnly: number;
 }
 
 const CLOSE_NORMAL = 1000;
@@ -97,29 +87,28 @@ export class Call {
       return;
     }
     if (this.session || this.deps.config.socketWaitMs === 0) return this.openLink();
-    this.waitTimer = setTimeout(
-      () =>
-        this.guard(() => {
-          this.deps.counters.audioOnly++;
-          this.log.warn(
-            { waitedMs: this.deps.config.socketWaitMs, playbackMode: this.deps.config.playbackMode },
-            "no event socket for this call: running it audio-only (no DTMF, hangup cause or file playback; check the dialplan's `socket 127.0.0.1:8022 async full`)",
-          );
-          this.openLink();
-        }),
-      this.deps.config.socketWaitMs,
-    );
+    this.waitTimer = setTimeout(() => this.guard(() => this.runAudioOnly()), this.deps.config.socketWaitMs);
+  }
+
+  private runAudioOnly(): void {
+    this.deps.counters.audioOnly++;
+    const why = "no event socket for this call: running it audio-only (no DTMF, hangup cause or file playback; check the dialplan's `socket 127.0.0.1:8022 async full`)";
+    this.log.warn({ waitedMs: this.deps.config.socketWaitMs, playbackMode: this.deps.config.playbackMode }, why);
+    this.openLink();
   }
 
   /** The outbound event socket arrived (first, or after the stream). */
   attachSession(session: OutboundSession): void {
     this.session = session;
-    session.handler = { onEvent: (event) => this.guard(() => this.onEvent(event)), onGone: (why) => this.guard(() => this.onSessionGone(why)),
+    session.handler = {
+      onEvent: (event) => this.guard(() => this.onEvent(event)),
+      onGone: (why) => this.guard(() => this.onSessionGone(why)),
       onClosed: () => this.guard(() => this.maybeDone()),
     };
     if (this.stream && !this.link) return this.openLink();
     if (this.link) return; // audio-only so far: the socket still brings control and events
-    this.waitTimer = setTimeout(() => this.guard(() => this.fallback("no-audio-stream", `no audio stream within ${this.deps.config.streamWaitMs} ms: is mod_audio_stream loaded and api_on_answer set?`)), this.deps.config.streamWaitMs);
+    const why = `no audio stream within ${this.deps.config.streamWaitMs} ms: is mod_audio_stream loaded and api_on_answer set?`;
+    this.waitTimer = setTimeout(() => this.guard(() => this.fallback("no-audio-stream", why)), this.deps.config.streamWaitMs);
   }
 
   /** The link went down (or was down when the call started): the grace period starts. */
@@ -152,27 +141,7 @@ export class Call {
     const context = fallbackContext ?? this.session?.info.context ?? this.session?.info.domainName ?? "default";
     this.log.warn({ reason, why, action: fallbackExtension ? `transfer ${fallbackExtension} XML ${context}` : "hangup" }, "call falls back");
     this.link?.end(`fallback-${reason}`.slice(0, 64));
-    void this.runFallback(fallbackExtension, context).catch((err: Error) => this.log.error({ err: err.message }, "fallback failed"));
-  }
-
-  private async runFallback(extension: string | undefined, context: string): Promise<void> {
-    const { inbound } = this.deps;
-    const session = this.session;
-    if (extension) {
-      const reply = await runApi({ api: "uuid_transfer", args: [this.callId, extension, "XML", context] }, inbound, session).catch((err: Error) => `-ERR ${err.message}`);
-      if (this.stream?.open) await runApi({ api: "uuid_audio_stream", args: [this.callId, "stop"] }, inbound, session).catch(() => "");
-      if (replyOk(reply)) return;
-      this.log.error({ reply }, "fallback transfer failed; closing the event socket so the dialplan's next action runs");
-      session?.close("fallback transfer failed");
-      return;
-    }
-    const reply = await runApi({ api: "uuid_kill", args: [this.callId, "NORMAL_TEMPORARY_FAILURE"] }, inbound, session).catch((err: Error) => `-ERR ${err.message}`);
-    if (replyOk(reply)) return;
-    if (session && !session.closed) {
-      await session.sendmsg(hangupMessage("NORMAL_TEMPORARY_FAILURE")).catch(() => session.close("fallback hangup failed"));
-      return;
-    }
-    this.log.error({ reply }, "cannot reach FreeSWITCH to hang the call up; it ends when the caller hangs up");
+    void runFallback(this, fallbackExtension, context).catch((err: Error) => this.log.error({ err: err.message }, "fallback failed"));
   }
 
   private openLink(): void {
@@ -180,16 +149,7 @@ export class Call {
     const target = this.stream?.target;
     const channel = this.session?.info;
     if (!target) return;
-    const info: CallInfo = {
-      callId: this.callId,
-      secretaryId: target.secretaryId ?? channel?.secretaryId,
-      domainId: channel?.domainId ?? target.domainId,
-      domainName: channel?.domainName,
-      caller: { number: target.callerNumber || channel?.callerNumber || "", name: channel?.callerName },
-      destination: channel?.destination,
-      audio: { encoding: "L16", sampleRate: target.sampleRate },
-      variables: channel && Object.keys(channel.variables).length > 0 ? channel.variables : undefined,
-    };
+    const info = callInfoFor(this.callId, target, channel);
     const handler: CallHandler = {
       onAudio: (frame) => this.playback.push(frame),
       onControl: (message) => this.onControl(message),
@@ -234,30 +194,26 @@ export class Call {
   }
 
   private onEvent(event: EslEvent): void {
-    const { headers } = event;
-    if (event.name === "CUSTOM") {
-      const subclass = event.subclass ?? "";
-      if (subclass === "mod_audio_stream::play") return this.playback.onPlayEvent(event);
-      if (subclass === "mod_audio_stream::error") {
-        this.log.warn({ body: (event.body ?? "").slice(0, 300) }, "mod_audio_stream reported an error");
+    const what = channelEvent(event);
+    switch (what.kind) {
+      case "play":
+        return this.playback.onPlayEvent(event);
+      case "stream-error":
+        this.log.warn({ body: what.body }, "mod_audio_stream reported an error");
         if (!this.stream) this.fallback("audio-stream-error", "mod_audio_stream could not connect to the relay");
         return;
-      }
-      if (subclass === "mod_audio_stream::disconnect") this.log.info("mod_audio_stream disconnected");
-      return;
-    }
-    if (event.name === "DTMF") {
-      const digit = headers.get("DTMF-Digit") ?? "";
-      const samples = Number(headers.get("DTMF-Duration"));
-      if (!/^[0-9*#A-Da-d]$/.test(digit)) return;
-      // DTMF-Duration is in 8 kHz timestamp units.
-      this.send({ type: "dtmf", callId: this.callId, digit, durationMs: Number.isFinite(samples) && samples >= 0 ? Math.round(samples / 8) : undefined });
-      return;
-    }
-    if (event.name === "CHANNEL_HANGUP" || event.name === "CHANNEL_HANGUP_COMPLETE") {
-      const cause = headers.get("Hangup-Cause");
-      if (cause && /^[A-Z_]{1,48}$/.test(cause)) this.hangupCause ??= cause;
-      this.onHangup();
+      case "stream-disconnect":
+        this.log.info("mod_audio_stream disconnected");
+        return;
+      case "dtmf":
+        this.send({ type: "dtmf", callId: this.callId, digit: what.digit, durationMs: what.durationMs });
+        return;
+      case "hangup":
+        this.hangupCause ??= what.cause;
+        this.onHangup();
+        return;
+      case "other":
+        return;
     }
   }
 
