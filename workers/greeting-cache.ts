@@ -1,6 +1,6 @@
 /**
- * GreetingCache: synthesized greeting audio, one Durable Object per
- * (secretary, provider, voice, format, text), so a repeat call starts
+ * GreetingCache: synthesized greeting audio (with its format), one Durable
+ * Object per (secretary, provider, voice, text), so a repeat call starts
  * speaking from storage instead of waiting for a provider to synthesize the
  * same sentence again. A changed greeting or voice is a different key; old
  * entries are never read again and cost only their storage.
@@ -18,8 +18,8 @@ export interface CachedGreeting {
 /** SQLite rows top out at 2 MB: a greeting longer than ~40 s of 24 kHz PCM is not cached. */
 export const MAX_GREETING_BYTES = 1_900_000;
 
-export function greetingKey(parts: { secretaryId: string; provider: string; voice: string | null; format: ProviderAudioFormat; text: string }): string {
-  return JSON.stringify([parts.secretaryId, parts.provider, parts.voice ?? "", parts.format.encoding, parts.format.sampleRate, parts.text]);
+export function greetingKey(parts: { secretaryId: string; provider: string; voice: string | null; text: string }): string {
+  return JSON.stringify([parts.secretaryId, parts.provider, parts.voice ?? "", parts.text]);
 }
 
 export class GreetingCache extends DurableObject<Env> {
@@ -31,7 +31,7 @@ export class GreetingCache extends DurableObject<Env> {
   async get(): Promise<CachedGreeting | null> {
     const row = this.ctx.storage.sql.exec<{ encoding: string; rate: number; audio: ArrayBuffer }>("SELECT encoding, rate, audio FROM greeting WHERE id = 1").toArray()[0];
     if (!row) return null;
-    return { format: { encoding: row.encoding as ProviderAudioFormat["encoding"], sampleRate: row.rate as ProviderAudioFormat["sampleRate"] }, audio: new Uint8Array(row.audio) };
+    return { format: { encoding: row.encoding as ProviderAudioFormat["encoding"], sampleRate: row.rate }, audio: new Uint8Array(row.audio) };
   }
 
   async put(entry: CachedGreeting): Promise<boolean> {

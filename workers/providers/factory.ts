@@ -8,6 +8,7 @@
 import type { AiPlan } from "../call-plan.js";
 import type { RuntimeProvider } from "../config/secretary-config.js";
 import type { Env } from "../env.js";
+import { ElevenLabsAgent } from "./elevenlabs-agents.js";
 import { GeminiLive } from "./gemini-live.js";
 import { OpenAiRealtime } from "./openai-realtime.js";
 import { ProviderError, type SessionSetup, type VoiceProvider } from "./provider.js";
@@ -62,6 +63,16 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
       label: `gemini-live:${model}`,
       vendor: "gemini",
       make: (setup) => new GeminiLive({ apiKey: keyFor(p, env.GEMINI_BASE_URL), model, setup, ...(baseUrl ? { baseUrl } : {}) }),
+    };
+  }
+  if (p.vendor === "elevenlabs" && p.model) {
+    // The agent id is the provider's model; with no key the agent must be public.
+    const agentId = p.model;
+    const baseUrl = p.baseUrl ?? env.ELEVENLABS_BASE_URL;
+    return {
+      label: `elevenlabs-agents:${agentId}`,
+      vendor: "elevenlabs",
+      make: (setup) => new ElevenLabsAgent({ agentId, apiKey: p.apiKey, setup, ...(baseUrl ? { baseUrl } : {}) }),
     };
   }
   return undefined;

@@ -13,7 +13,8 @@ export type ProviderEncoding = "pcm16" | "pcmu" | "pcma";
 
 export interface ProviderAudioFormat {
   encoding: ProviderEncoding;
-  sampleRate: 8000 | 16000 | 24000;
+  /** 8/16/24 kHz for most; ElevenLabs agents may be set to 22.05 or 44.1 kHz. */
+  sampleRate: number;
 }
 
 /** A tool the model may call (JSON Schema parameters, as every vendor takes them). */
@@ -83,11 +84,17 @@ export interface SessionSetup {
   /** Turn detection, as the secretary configures it (OpenAI names; adapters map). */
   vad: { type?: "server_vad" | "semantic_vad" | "local"; threshold?: number; prefixPaddingMs?: number; silenceDurationMs?: number; eagerness?: "low" | "medium" | "high" | "auto" };
   history: HistoryTurn[];
+  /**
+   * The greeting, for vendors that speak the first message themselves (ElevenLabs'
+   * first_message); absent when it was already played (from the cache).
+   */
+  greeting?: string;
 }
 
 export interface VoiceProvider {
   /** For the call record: "openai-realtime", "gemini-live", ... */
   readonly name: string;
+  /** May change once `open` resolves (ElevenLabs announces its formats then). */
   readonly input: ProviderAudioFormat;
   readonly output: ProviderAudioFormat;
   /** Resolves when the session is ready for audio; rejects when it cannot be opened. */

@@ -62,9 +62,9 @@ export class AiSecretary implements Secretary {
   private readonly history: HistoryTurn[] = [];
   private waitingSince: number | undefined;
   private callerStoppedAt: number | undefined;
-  private bargeIn: { responseId: string; estimate: number; timer: number } | undefined;
+  private bargeIn: { responseId: string; estimate: number; timer: ReturnType<typeof setTimeout> } | undefined;
   private readonly pending: ControlInput[] = [];
-  private pump: number | undefined;
+  private pump: ReturnType<typeof setInterval> | undefined;
   private lastReturnAt = 0;
   private ended = false;
   private startedAt = 0;
@@ -86,11 +86,10 @@ export class AiSecretary implements Secretary {
   /** Starts the call: the cached greeting (if any) is in the returned output; the provider opens in the background. */
   async begin(): Promise<SecretaryOutput> {
     this.startedAt = this.d.now();
-    const provider = this.makeNext();
-    if (!provider) return this.giveUp("no provider configured");
     const text = this.d.plan.greeting;
-    if (text) {
-      const key = greetingKey({ secretaryId: this.d.plan.secretaryId, provider: this.label, voice: this.d.plan.voice, format: provider.output, text });
+    const first = this.d.candidates[0];
+    if (text && first) {
+      const key = greetingKey({ secretaryId: this.d.plan.secretaryId, provider: first.label, voice: this.d.plan.voice, text });
       const cached = await this.d.greetings?.get(key).catch(() => null);
       this.greeting = { key, text, chunks: [], said: cached != null };
       if (cached) {
@@ -99,6 +98,8 @@ export class AiSecretary implements Secretary {
         this.d.record.transcript({ role: "agent", text, final: true }, this.startedAt, "greeting-cache");
       }
     }
+    const provider = this.makeNext();
+    if (!provider) return this.giveUp("no provider configured");
     void this.connect(provider);
     this.pump = setInterval(() => this.onPump(), this.d.pumpMs ?? 40);
     return this.take(this.d.now());
@@ -152,6 +153,7 @@ export class AiSecretary implements Secretary {
           tools: this.d.tools.specs(),
           vad: this.d.plan.vad,
           history: [...this.history],
+          ...(this.greeting && !this.greeting.said ? { greeting: this.greeting.text } : {}),
         });
         this.provider = provider;
         this.label = c.label;
@@ -168,7 +170,7 @@ export class AiSecretary implements Secretary {
 
   private async connect(provider: VoiceProvider): Promise<void> {
     const timeoutMs = this.d.openTimeoutMs ?? 5000;
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ProviderError("stalled", `not ready after ${timeoutMs} ms`)), timeoutMs)));
       await Promise.race([provider.open(this.eventsFor(provider)), timeout]);

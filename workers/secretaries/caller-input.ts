@@ -46,7 +46,7 @@ export class CallerInput {
   }
 
   private send(samples: Int16Array, provider: VoiceProvider): void {
-    this.resampler ??= new Resampler(this.callRate, provider.input.sampleRate);
+    if (this.resampler?.toRate !== provider.input.sampleRate) this.resampler = new Resampler(this.callRate, provider.input.sampleRate);
     provider.sendAudio(encodeProviderAudio(provider.input, this.resampler.process(samples)));
   }
 }
