@@ -125,6 +125,21 @@ describe("a call, event socket and audio stream", () => {
     expect(relay.calls.counters.fallbacks).toBe(1);
   });
 
+  it("the cloud rejects the call: the relay closes the stream and transfers the caller instead of leaving silence", async () => {
+    const { sim, conn, logs } = await rig({ fallbackExtension: "200" });
+    const call = sim.call();
+    await call.connectSocket();
+    await call.module.start();
+    await waitFor(() => conn.controls("call.start").length === 1);
+    conn.sendControl({ type: "call.end", callId: call.callId, reason: "rejected", code: "LINK_CALL_REJECTED" });
+    await waitFor(() => call.transferred !== undefined && call.module.closeCode !== undefined);
+    expect(call.module.closeCode).toBe(1000);
+    expect(call.transferred).toEqual({ destination: "200", context: "pbx.example.com" });
+    expect(logs.lines.find((l) => l.msg === "call falls back")).toMatchObject({ reason: "cloud-ended" });
+    // The module does not reconnect, and a new start fails until the stream is stopped (shared/FREESWITCH.md).
+    expect(await call.module.start()).toBe(false);
+  });
+
   it("DTMF, playback events and the hangup cause go up the link", async () => {
     const { sim, conn } = await rig();
     const call = sim.call();

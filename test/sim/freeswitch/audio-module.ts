@@ -31,6 +31,8 @@ export class AudioModule {
   closeCode: number | undefined;
   private n = 0;
   private stopped = false;
+  /** The server closed the stream: a new start fails until `stop` (shared/FREESWITCH.md). */
+  private closedByServer = false;
 
   constructor(private readonly options: ModuleOptions) {
     mkdirSync(options.tmpDir, { recursive: true });
@@ -42,6 +44,11 @@ export class AudioModule {
 
   /** `uuid_audio_stream <uuid> start ...`: resolves true once connected, false on error (::error fired). */
   start(): Promise<boolean> {
+    if (this.closedByServer) {
+      this.options.fire("mod_audio_stream::error", JSON.stringify({ status: "error", message: { code: 1, error: "stream already exists: stop it first" } }));
+      return Promise.resolve(false);
+    }
+    this.stopped = false;
     const { port, path } = this.options;
     const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { perMessageDeflate: false, origin: `http://127.0.0.1:${port}` });
     this.ws = ws;
@@ -55,7 +62,10 @@ export class AudioModule {
     ws.on("close", (code) => {
       this.closeCode = code;
       // The server closed it: the module says so and does not reconnect.
-      if (!this.stopped) this.options.fire("mod_audio_stream::disconnect", JSON.stringify({ status: "disconnected" }));
+      if (!this.stopped) {
+        this.closedByServer = true;
+        this.options.fire("mod_audio_stream::disconnect", JSON.stringify({ status: "disconnected" }));
+      }
       this.cleanup();
     });
     return new Promise((resolve) => {
@@ -112,6 +122,7 @@ export class AudioModule {
   /** `uuid_audio_stream <uuid> stop`, or the channel hanging up. */
   stop(): void {
     this.stopped = true;
+    this.closedByServer = false;
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000);
     this.cleanup();
   }
