@@ -37,6 +37,30 @@ describe("loadConfig", () => {
     expect(c.linkInsecure).toBe(false);
   });
 
+  it("FreeSWITCH side: defaults, and ClueCon flagged as the default password", () => {
+    expect(ok(base).freeswitch).toEqual({
+      esl: { host: "127.0.0.1", port: 8021, password: "ClueCon" },
+      eslDefaultPassword: true,
+      outbound: { host: "127.0.0.1", port: 8022 },
+      playbackMode: "file",
+      linkGraceMs: 5000,
+      fallbackExtension: undefined,
+      fallbackContext: undefined,
+      socketWaitMs: 1000,
+      streamWaitMs: 5000,
+      commandTimeoutMs: 5000,
+    });
+    const c = ok({ ...base, ESL_PASSWORD: "long-random-pass", PLAYBACK_MODE: "stream", FALLBACK_EXTENSION: "200", FALLBACK_CONTEXT: "pbx.example.com", LINK_GRACE_MS: "0" });
+    expect(c.freeswitch).toMatchObject({ esl: { password: "long-random-pass" }, eslDefaultPassword: false, playbackMode: "stream", fallbackExtension: "200", fallbackContext: "pbx.example.com", linkGraceMs: 0 });
+  });
+
+  it("FreeSWITCH side: refuses values that could break an event-socket line, without echoing the password", () => {
+    const found = problems({ ...base, ESL_PASSWORD: "pass word\napi system", PLAYBACK_MODE: "loud", FALLBACK_EXTENSION: "200 XML inline", FALLBACK_CONTEXT: "${x}", ESL_PORT: "0" });
+    expect(found).toHaveLength(5);
+    expect(found.join("\n")).not.toContain("pass word");
+    expect(found.find((p) => p.startsWith("FALLBACK_EXTENSION"))).toContain("expected an extension");
+  });
+
   it.each([
     ["http://127.0.0.1:8787", "ws://127.0.0.1:8787/v1/relay/connect", false],
     ["ws://localhost:8787/", "ws://localhost:8787/v1/relay/connect", false],
