@@ -19,6 +19,7 @@ import { base64Decode, base64Encode } from "../../shared/audio/base64.js";
 import { alawDecode, mulawDecode } from "../../shared/audio/g711.js";
 import { pcm16FromBytes } from "../../shared/audio/pcm16.js";
 import { EnergyVad } from "../../shared/audio/vad.js";
+import { openAiRestHttp } from "./openai-rest.js";
 import { scenarioOf, startStandIn, type StandIn } from "./server.js";
 import { chunks, LINES, sleep, speechBytes, type Line } from "./speech.js";
 
@@ -189,10 +190,14 @@ class RealtimeConnection {
   }
 }
 
-/** Starts the stand-in on `port` (0: any). Its base URL for the adapter is `ws://127.0.0.1:<port>/v1/realtime`. */
+/**
+ * Starts the OpenAI stand-in on `port` (0: any): Realtime at `ws://127.0.0.1:<port>/v1/realtime`
+ * and the REST endpoints of openai-rest.ts under `http://127.0.0.1:<port>/v1`.
+ */
 export function startOpenAiRealtimeStandIn(port = 0): Promise<StandIn> {
   return startStandIn(
     {
+      http: openAiRestHttp,
       accept(req) {
         const url = new URL(req.url ?? "/", "http://x");
         if (url.pathname !== "/v1/realtime") return { ok: false, status: 404, body: "{}" };

@@ -12,6 +12,7 @@ import { ElevenLabsAgent } from "./elevenlabs-agents.js";
 import { GeminiLive } from "./gemini-live.js";
 import { OpenAiRealtime } from "./openai-realtime.js";
 import { ProviderError, type SessionSetup, type VoiceProvider } from "./provider.js";
+import { TurnBasedPipeline } from "./turn-based/pipeline.js";
 
 export interface Candidate {
   /** For logs and the call record. */
@@ -79,8 +80,28 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
 }
 
 /** The turn-based pipeline, on the first OpenAI provider of the secretary (its key serves STT, LLM and TTS). */
-function turnBased(_plan: AiPlan, _env: Env): Candidate | undefined {
-  return undefined;
+function turnBased(plan: AiPlan, env: Env): Candidate | undefined {
+  const providers = [plan.provider, plan.fallbackProvider].filter((p): p is RuntimeProvider => p?.vendor === "openai");
+  const p = providers[0];
+  if (!p) return undefined;
+  const model = (kind: RuntimeProvider["kind"]) => providers.find((q) => q.kind === kind)?.model ?? undefined;
+  return {
+    label: "turn-based:openai",
+    vendor: "openai-rest",
+    make: (setup) =>
+      new TurnBasedPipeline(
+        {
+          apiKey: keyFor(p, env.OPENAI_BASE_URL),
+          baseUrl: openAiBase(p, env),
+          sttModel: model("stt"),
+          llmModel: model("llm"),
+          ttsModel: model("tts"),
+          voice: setup.voice,
+          language: setup.language,
+        },
+        setup,
+      ),
+  };
 }
 
 export function candidatesFor(plan: AiPlan, env: Env, now = Date.now()): Candidate[] {

@@ -162,6 +162,29 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
     expect(s.ended).toBe(false);
   });
 
+  it("turn_based: greets with synthesized speech, transcribes the caller and answers through STT -> LLM -> TTS", async () => {
+    const p = { ...plan(provider(testKey("default"))), processingMode: "turn_based" as const };
+    const { relay, callId, caller } = await startCall(p, 8);
+    await relay.waitForFrames(8, 10, 10_000);
+    await quiet(relay, 8, 600);
+    const greetingFrames = relay.framesFor(8).length;
+    caller.say(utterance(16000));
+    const s = await eventually(() => session(callId).status(), (st) => st.transcript.some((t) => t.role === "agent" && t.text.startsWith("Claro")), 15_000);
+    expect(s.provider).toBe("turn-based:openai");
+    expect(s.transcript.map((t) => t.role)).toEqual(expect.arrayContaining(["caller", "agent"]));
+    await relay.waitForFrames(8, greetingFrames + 10, 10_000);
+  });
+
+  it("auto: a realtime provider that fails to open gives way to the turn-based pipeline", async () => {
+    const gemini: RuntimeProvider = { ...provider(testKey("unauthorized"), "gemini-live-2.5-flash-preview"), vendor: "gemini" };
+    const p = { ...plan(gemini, provider(testKey("default"))), processingMode: "auto" as const };
+    const { relay, callId, caller } = await startCall(p, 9);
+    await relay.waitForFrames(9, 10, 10_000);
+    caller.say(utterance(16000));
+    const s = await eventually(() => session(callId).status(), (st) => st.transcript.some((t) => t.role === "caller"), 15_000);
+    expect(s.facts.providers).toEqual(["gemini-live:gemini-live-2.5-flash-preview", "turn-based:openai"]);
+  });
+
   it("ends the call with a clear cause when no provider is left", async () => {
     const { relay, callId } = await startCall(plan(provider(testKey("unauthorized"))), 7);
     const end = await relay.waitForControl("call.end", (c) => c.callId === callId);
