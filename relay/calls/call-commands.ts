@@ -48,35 +48,46 @@ async function execute(call: Call, command: ControlOf<"command">): Promise<Outco
 }
 
 async function run(call: Call, plan: CommandPlan): Promise<Outcome> {
-  const api = (index: number) => runApi(plan.steps[index] as NonNullable<(typeof plan.steps)[number]>, call.deps.inbound, call.session);
-  switch (plan.name) {
-    case "clear_playback":
-      await call.playback.clear("command");
-      return { ok: true, result: {} };
-    case "hangup": {
-      const reply = await api(0);
-      if (!replyOk(reply)) return refused(reply);
-      call.over ??= "hangup";
-      return { ok: true, result: { cause: plan.cause } };
-    }
-    case "transfer": {
-      const reply = await api(0);
-      if (!replyOk(reply)) return refused(reply);
-      call.over ??= "transferred";
-      call.playback.stop();
-      // After uuid_transfer the stream keeps listening to the people talking: stop it.
-      const stopped = await api(1).catch((err: Error) => `-ERR ${err.message}`);
-      if (!replyOk(stopped)) call.log.warn({ reply: linkText(stopped) }, "uuid_audio_stream stop failed after the transfer");
-      return { ok: true, result: { destination: plan.destination, context: plan.context } };
-    }
-    case "presence": {
-      const exists = await api(0);
-      const contact = await api(1);
-      // sofia_contact answers a contact, or error/user_not_registered.
-      const registered = contact !== "" && !contact.startsWith("error/") && !contact.startsWith("-ERR");
-      return { ok: true, result: { extension: plan.extension, exists: exists === "true", registered } };
-    }
+  if (plan.name !== "transfer" && plan.name !== "hangup") return runOther(call, plan);
+  // The cloud may end the call right after asking: that is not a reason for the fallback.
+  call.handoff = plan.name;
+  try {
+    const outcome = await runHandoff(call, plan);
+    if (!outcome.ok && !call.link && !call.over) call.fallback(`${plan.name}-failed`, outcome.message);
+    return outcome;
+  } finally {
+    call.handoff = undefined;
   }
+}
+
+async function runHandoff(call: Call, plan: Extract<CommandPlan, { name: "transfer" | "hangup" }>): Promise<Outcome> {
+  const api = (index: number) => runApi(plan.steps[index] as NonNullable<(typeof plan.steps)[number]>, call.deps.inbound, call.session);
+  const reply = await api(0).catch((err: Error) => (err instanceof EslError ? err : `-ERR ${err.message}`));
+  if (reply instanceof EslError) return { ok: false, code: reply.code, message: reply.message };
+  if (!replyOk(reply)) return refused(reply);
+  if (plan.name === "hangup") {
+    call.over ??= "hangup";
+    return { ok: true, result: { cause: plan.cause } };
+  }
+  call.over ??= "transferred";
+  call.playback.stop();
+  // After uuid_transfer the stream keeps listening to the people talking: stop it.
+  const stopped = await api(1).catch((err: Error) => `-ERR ${err.message}`);
+  if (!replyOk(stopped)) call.log.warn({ reply: linkText(stopped) }, "uuid_audio_stream stop failed after the transfer");
+  return { ok: true, result: { destination: plan.destination, context: plan.context } };
+}
+
+async function runOther(call: Call, plan: Extract<CommandPlan, { name: "clear_playback" | "presence" }>): Promise<Outcome> {
+  if (plan.name === "clear_playback") {
+    await call.playback.clear("command");
+    return { ok: true, result: {} };
+  }
+  const api = (index: number) => runApi(plan.steps[index] as NonNullable<(typeof plan.steps)[number]>, call.deps.inbound, call.session);
+  const exists = await api(0);
+  const contact = await api(1);
+  // sofia_contact answers a contact, or error/user_not_registered.
+  const registered = contact !== "" && !contact.startsWith("error/") && !contact.startsWith("-ERR");
+  return { ok: true, result: { extension: plan.extension, exists: exists === "true", registered } };
 }
 
 function refused(reply: string): Outcome {

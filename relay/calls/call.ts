@@ -53,6 +53,8 @@ export class Call {
   readonly log: Logger;
   /** Set once FreeSWITCH is done with the call here: hung up, transferred, or fallen back. */
   over: string | undefined;
+  /** A transfer or hangup the cloud asked for is being run: the cloud's call.end then needs no fallback. */
+  handoff: string | undefined;
   hangupCause: string | undefined;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -250,12 +252,9 @@ export class Call {
   private onCloudEnd(reason: string, code: string | undefined): void {
     this.link = undefined;
     this.playback.stop();
-    if (!this.over && (code !== undefined || reason === "cloud-error")) {
-      this.fallback("cloud-ended", `the cloud ended the call (${code ?? reason})`);
-    } else if (!this.over && this.session) {
-      // The cloud is done with a caller still on the line and said nothing: hang up rather than leave silence.
-      this.fallback("cloud-ended", `the cloud ended the call (${reason})`);
-    }
+    // A caller the cloud gave up on (an error, or done without asking for a transfer or hangup) must not be left in silence.
+    const abandoned = !this.over && !this.handoff && (code !== undefined || reason === "cloud-error" || this.session !== undefined);
+    if (abandoned) this.fallback("cloud-ended", `the cloud ended the call (${code ?? reason})`);
     this.stream?.close(CLOSE_NORMAL, "call ended");
     this.maybeDone();
   }

@@ -48,6 +48,24 @@ describe("commands from the cloud", () => {
     await waitFor(() => call.socketClosedAt !== undefined && r.relay.calls.size === 0);
   });
 
+  it("a hangup or transfer followed at once by the cloud's call.end runs as asked, not as a fallback", async () => {
+    const r = await rig({ fallbackExtension: "999" });
+    const a = await liveCall(r);
+    const b = await liveCall2(r);
+    r.conn.sendControl(
+      { type: "command", id: "h", callId: a.callId, name: "hangup", args: { cause: "NORMAL_CLEARING" } },
+      { type: "call.end", callId: a.callId, reason: "goodbye" },
+      { type: "command", id: "t", callId: b.callId, name: "transfer", args: { destination: "200" } },
+      { type: "call.end", callId: b.callId, reason: "transferred" },
+    );
+    await waitFor(() => a.hungUp !== undefined && b.transferred !== undefined);
+    await waitFor(() => r.sim.apisNamed("uuid_audio_stream").length === 1);
+    expect(a.hungUp?.cause).toBe("NORMAL_CLEARING");
+    expect(b.transferred).toEqual({ destination: "200", context: "pbx.example.com" });
+    expect(r.relay.calls.counters.fallbacks).toBe(0);
+    expect(r.sim.apis.map((x) => x.line.split(" ")[0])).toEqual(["uuid_kill", "uuid_transfer", "uuid_audio_stream"]);
+  });
+
   it("presence: registered, existing but not registered, unknown", async () => {
     const r = await rig();
     const call = await liveCall(r);
