@@ -100,7 +100,7 @@ describe("stream playback (forks that inject audio)", () => {
 describe("barge-in under load", () => {
   it("50 calls playing at once: every clear reaches FreeSWITCH as uuid_break promptly", async () => {
     const r = await rig({}, { echo: false });
-    const calls = [];
+    const calls: Awaited<ReturnType<typeof liveCallN>>[] = [];
     for (let i = 0; i < 50; i++) calls.push(await liveCallN(r, i + 1));
     for (const { slot } of calls) r.conn.sendFrames(agentAudio(slot, 1000).frames);
     await waitFor(() => calls.every(({ call }) => call.played.length >= 1), { timeoutMs: 5000, what: "every call playing" });
