@@ -5,7 +5,8 @@
  * {@link CallPlayback.onPlayEvent} then queues that file on the call's
  * outbound socket (`sendmsg playback`, event-lock), so files play in order.
  * Barge-in ({@link CallPlayback.clear}) drops what has not been sent,
- * sends `uuid_break <uuid> all` at once, and ignores the `::play` events of
+ * sends `uuid_break <uuid> all` at once (on the call's own socket, so it
+ * never waits behind another call's command), and ignores the `::play` events of
  * messages the module had already taken.
  */
 import { performance } from "node:perf_hooks";
@@ -18,7 +19,7 @@ import type { OutboundSession } from "../esl/outbound-server.js";
 import type { EslEvent } from "../esl/parser.js";
 import { isPlayableFile, playbackMessage } from "../esl/wire.js";
 import type { Logger } from "../log.js";
-import { runApi, type InboundApi } from "./esl-runner.js";
+import { runApiOnCall, type InboundApi } from "./esl-runner.js";
 
 /** What playback needs from its call. */
 export interface PlaybackPort {
@@ -84,7 +85,7 @@ export class CallPlayback {
     this.ignoreUntil = this.sent;
     const wasSpeaking = this.speaking;
     this.speaking = false;
-    const breaking = runApi(breakAll(this.port.callId), this.port.inbound, this.port.session()).catch((err: Error) => {
+    const breaking = runApiOnCall(breakAll(this.port.callId), this.port.inbound, this.port.session()).catch((err: Error) => {
       this.port.counters.breakFailures++;
       this.port.log.warn({ err: err.message }, "uuid_break failed");
       return "";

@@ -26,6 +26,22 @@ export async function runApi(command: ApiCommand, inbound: InboundApi | undefine
   throw new EslError("ESL_UNAVAILABLE", "neither the inbound event socket nor the call's outbound socket is connected");
 }
 
+/**
+ * Like {@link runApi}, but on the call's own socket first: barge-in must not
+ * wait behind another call's slow command on the shared inbound socket
+ * (FreeSWITCH runs a connection's API commands one at a time).
+ */
+export async function runApiOnCall(command: ApiCommand, inbound: InboundApi | undefined, session: OutboundSession | undefined, timeoutMs?: number): Promise<string> {
+  if (session && !session.closed) {
+    try {
+      return await session.api(command, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof EslError) || err.code !== "ESL_DISCONNECTED") throw err;
+    }
+  }
+  return runApi(command, inbound, undefined, timeoutMs);
+}
+
 /** `+OK ...` (and `true` for user_exists) count as success; `-ERR ...` and `-USAGE` do not. */
 export function replyOk(reply: string): boolean {
   return !reply.startsWith("-");

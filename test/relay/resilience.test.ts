@@ -96,6 +96,20 @@ describe("the inbound event socket", () => {
     expect(await r.relay.inbound.bgapi({ api: "user_exists", args: ["id", "200", "pbx.example.com"] })).toBe("true");
   });
 
+  it("a barge-in never waits behind another command on the shared inbound socket", async () => {
+    const r = await rig();
+    const call = await liveCall(r);
+    r.sim.holdReplies = true; // FreeSWITCH busy with a slow command on the inbound socket
+    r.conn.sendControl({ type: "command", id: "slow", callId: call.callId, name: "presence", args: { extension: "200" } });
+    await waitFor(() => r.sim.apisNamed("user_exists").length === 1);
+    const t0 = performance.now();
+    r.conn.sendControl({ type: "playback.clear", callId: call.callId });
+    await waitFor(() => r.sim.apisNamed("uuid_break").length === 1);
+    expect(r.sim.apisNamed("uuid_break")[0]?.via).toBe("outbound");
+    expect((r.sim.apisNamed("uuid_break")[0]?.at ?? Infinity) - t0).toBeLessThan(20);
+    r.sim.releaseReplies();
+  });
+
   it("while it is down, a barge-in goes over the call's outbound socket", async () => {
     const r = await rig();
     const call = await liveCall(r);
