@@ -17,6 +17,7 @@ import { candidatesFor } from "./providers/factory.js";
 import { defaultTools } from "./providers/tools.js";
 import { AiSecretary, type BargeInReport } from "./secretaries/ai-secretary.js";
 import { CALL_RECORD_MIGRATIONS, CallRecord, type CallFacts, type TranscriptRow, type TurnRow } from "./secretaries/call-record.js";
+import { exportConversation } from "./secretaries/conversation-export.js";
 import { EchoSecretary, resolveEchoDelayMs } from "./secretaries/echo.js";
 import type { Secretary, SecretaryOutput } from "./secretaries/secretary.js";
 import { migrate } from "./storage/schema.js";
@@ -190,6 +191,10 @@ export class CallSession extends DurableObject<Env> {
     await this.secretary?.end(reason);
     this.secretary = undefined;
     this.flush(row.ended_at, true);
+    if (row.secretary_kind === "ai") {
+      const r = this.ctx.storage.sql.exec<{ info: string; started_at: number }>("SELECT info, started_at FROM session WHERE id = 1").one();
+      await exportConversation(this.env, JSON.parse(r.info) as CallStartInfo, this.record, r.started_at, row.ended_at);
+    }
     log("info", "call_ended", { relayId: row.relay_id, callId: row.call_id, reason, framesIn: row.frames_in, framesOut: row.frames_out });
   }
 
@@ -222,10 +227,7 @@ export class CallSession extends DurableObject<Env> {
     return this.row && this.row.ended_at === null ? this.row : undefined;
   }
 
-  /**
-   * The secretary, created on first use again after an eviction (its state is in memory only);
-   * an AI secretary then reconnects without greeting the caller a second time.
-   */
+  /** The secretary, made again after an eviction (state in memory only); an AI one does not greet twice. */
   private async getSecretary(): Promise<Secretary> {
     if (this.secretary) return this.secretary;
     const row = this.row;

@@ -19,6 +19,8 @@ export interface LocalCloudOptions {
   databaseUrl?: string;
   /** The config API's HS256 JWT secret and the master key of secrets at rest. */
   apiSecrets?: { jwtSecret: string; secretsMasterKey: string };
+  /** More plain-text bindings: vendor base URLs of the stand-ins, LOCAL_CONFIG_TENANT_ID. */
+  vars?: Record<string, string>;
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -41,6 +43,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       RELAY_TOKEN: { type: "secret_text", value: options.relayToken },
       ECHO_DELAY_MS: { type: "plain_text", value: String(options.echoDelayMs ?? 0) },
       RELAY_ID: { type: "plain_text", value: options.relayId ?? "local-relay" },
+      ...Object.fromEntries(Object.entries(options.vars ?? {}).map(([k, v]) => [k, { type: "plain_text" as const, value: v }])),
       ...(options.apiSecrets
         ? {
             JWT_SECRET: { type: "secret_text" as const, value: options.apiSecrets.jwtSecret },
