@@ -41,7 +41,12 @@ export class CallPlayback {
   private timer: NodeJS.Timeout | undefined;
   private finishTimer: NodeJS.Timeout | undefined;
   private speaking = false;
-  private playedMs = 0;
+  /**
+   * Agent audio received from the cloud this call, ms. The cloud counts the
+   * audio it sent the same way, so `playedMs` (this minus what has not been
+   * heard yet) lines up with its offsets, across earlier barge-ins too.
+   */
+  private receivedMs = 0;
   /** streamAudio messages sent, and ::play events seen, for matching after a clear. */
   private sent = 0;
   private plays = 0;
@@ -64,6 +69,7 @@ export class CallPlayback {
   push(frame: AudioFrame): void {
     if (this.stopped) return;
     const refused = this.schedule.push(frame, performance.now());
+    if (!refused) this.receivedMs += (frame.payload.byteLength / 2 / frame.sampleRate) * 1000;
     if (refused) {
       const counters = this.port.stream()?.counters;
       if (counters) counters.playbackFramesRefused++;
@@ -74,6 +80,9 @@ export class CallPlayback {
 
   /** Barge-in. Resolves when FreeSWITCH answered the uuid_break (the drop itself is immediate). */
   async clear(reason: string | undefined): Promise<void> {
+    const now = performance.now();
+    // Heard so far: everything received, less what was still queued here or still ahead in FreeSWITCH.
+    const playedMs = Math.max(0, this.receivedMs - this.schedule.queuedMs - Math.max(0, this.schedule.playingUntil - now));
     const dropped = this.schedule.clear();
     clearTimeout(this.timer);
     clearTimeout(this.finishTimer);
@@ -90,7 +99,7 @@ export class CallPlayback {
       this.port.log.warn({ err: err.message }, "uuid_break failed");
       return "";
     });
-    if (wasSpeaking || dropped > 0) this.port.event("cleared", { playedMs: Math.round(this.playedMs) });
+    if (wasSpeaking || dropped > 0) this.port.event("cleared", { playedMs: Math.round(playedMs) });
     this.port.log.debug({ droppedBytes: dropped, reason }, "playback cleared");
     await breaking;
   }
@@ -157,7 +166,6 @@ export class CallPlayback {
       }
       stream.sendAudio(chunk);
       this.sent++;
-      this.playedMs += (chunk.pcm.byteLength / 2 / chunk.sampleRate) * 1000;
     }
     const next = stream.writable ? this.schedule.nextCheckAt(now) : now + RETRY_MS;
     if (next !== undefined) this.timer = setTimeout(() => this.guarded(() => this.drain()), Math.max(1, next - now));
@@ -169,7 +177,7 @@ export class CallPlayback {
     this.finishTimer = setTimeout(() => {
       if (this.stopped || this.schedule.queuedBytes > 0 || !this.speaking) return;
       this.speaking = false;
-      this.port.event("finished", { playedMs: Math.round(this.playedMs) });
+      this.port.event("finished", { playedMs: Math.round(this.receivedMs) });
     }, Math.max(1, this.schedule.playingUntil - now));
   }
 

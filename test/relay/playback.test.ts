@@ -68,6 +68,10 @@ describe("file playback (community mod_audio_stream)", () => {
     await waitFor(() => call.played.length > playedBefore && Buffer.concat(call.played.slice(playedBefore).map((p) => p.bytes)).byteLength === fresh.pcm.byteLength, { timeoutMs: 3000 });
     expect(Buffer.concat(call.played.slice(playedBefore).map((p) => p.bytes)).equals(fresh.pcm)).toBe(true);
     await waitFor(() => r.conn.controls("playback.event").some((e) => e.event === "cleared"));
+    // What the caller heard before the barge-in, as the cloud needs it to truncate the agent's turn.
+    const heard = t0 - (call.played[0]?.startedAt ?? t0);
+    const cleared = r.conn.controls("playback.event").find((e) => e.event === "cleared");
+    expect(Math.abs((cleared?.playedMs ?? -1000) - heard)).toBeLessThan(80);
     process.stdout.write(`barge-in: playback.clear sent -> uuid_break at the simulator in ${latency.toFixed(2)} ms\n`);
   });
 });
