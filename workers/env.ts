@@ -22,8 +22,8 @@ declare global {
       /** Shared relay token (a secret, at least 32 characters). Never log it. */
       RELAY_TOKEN?: string;
       /**
-       * Vendor endpoints for providers that have no base URL of their own (a proxy, or the local
-       * stand-ins when no key is configured). Unset: the vendors' public endpoints.
+       * Vendor endpoints for providers with neither a key nor a base URL of their own: the local
+       * stand-ins (`npm start`, tests). Unset: the vendors' public endpoints.
        */
       OPENAI_BASE_URL?: string;
       GEMINI_BASE_URL?: string;

@@ -11,11 +11,13 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { sign } from "hono/jwt";
+import { aiDemoCall } from "./ai-demo.js";
 import { startLocalCloud, type LocalCloud } from "./cloud.js";
 import { loadFixture } from "./fixtures.js";
 import { startLocalPostgres, type LocalPostgres } from "./postgres.js";
 import { startRelayProcess, type RelayProcess } from "./relay-process.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "./seed.js";
+import { startLocalStandIns, type StandIns } from "./stand-ins.js";
 import { percentile, SimulatedAudioStream } from "../sim/audio-stream-client.js";
 
 function port(name: string, fallback: number): number {
@@ -41,11 +43,12 @@ async function main(): Promise<void> {
   const verbose = process.env.VERBOSE === "1";
 
   say("Starting the local stack (offline; nothing leaves this machine).");
-  const running: { cloud?: LocalCloud; relay?: RelayProcess; postgres?: LocalPostgres } = {};
+  const running: { cloud?: LocalCloud; relay?: RelayProcess; postgres?: LocalPostgres; standIns?: StandIns } = {};
   const stop = async (code: number) => {
     await running.relay?.stop().catch(() => undefined);
     await running.cloud?.stop().catch(() => undefined);
     await running.postgres?.stop().catch(() => undefined);
+    await running.standIns?.close().catch(() => undefined);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
@@ -57,8 +60,20 @@ async function main(): Promise<void> {
   say(`  db      Postgres ${postgres.embedded ? "(embedded) " : ""}migrated and seeded with the demo tenant (${ms(performance.now() - tp)})`);
   const apiSecrets = { jwtSecret: randomBytes(32).toString("hex"), secretsMasterKey: randomBytes(32).toString("base64") };
 
+  const standIns = await startLocalStandIns();
+  running.standIns = standIns;
+  say(`  vendors stand-ins for OpenAI (${standIns.openaiRealtime.url}), Gemini Live (${standIns.gemini.url}) and ElevenLabs (${standIns.elevenlabs.url}): providers without a key use them`);
+
   const t0 = performance.now();
-  const cloud = await startLocalCloud({ port: workerPort, relayToken: token, echoDelayMs: 0, databaseUrl: postgres.url, apiSecrets });
+  const cloud = await startLocalCloud({
+    port: workerPort,
+    relayToken: token,
+    echoDelayMs: 0,
+    databaseUrl: postgres.url,
+    apiSecrets,
+    // The development relay's calls are configured from the demo tenant's secretaries (others get the echo).
+    vars: { ...standIns.env, LOCAL_CONFIG_TENANT_ID: DEMO_TENANT_ID },
+  });
   running.cloud = cloud;
   say(`  cloud   Worker + RelayHub + CallSession running in workerd at ${cloud.url.origin} (${ms(performance.now() - t0)})`);
 
@@ -102,6 +117,7 @@ async function main(): Promise<void> {
   await call.close();
   await relay.waitFor((l) => l.msg === "call ended", 5_000, 0).catch(() => undefined);
   say(`  call    ended (the caller hung up; the relay sent call.end)`);
+  const aiOk = await aiDemoCall(relay.audioPort, standIns);
   say("");
   say(`Serving. Relay health: http://127.0.0.1:${relay.healthPort}/health   Worker health: ${cloud.url.origin}/health`);
   say(`Point a mod_audio_stream at ws://127.0.0.1:${relay.audioPort}/stream/<secretary>/<call>/<caller> to talk to the echo. Ctrl-C stops.`);
@@ -110,7 +126,7 @@ async function main(): Promise<void> {
   say(`Config API: ${cloud.url.origin}/v1 (OpenAPI: ${cloud.url.origin}/v1/openapi.json). Demo tenant admin token, valid 12 h:`);
   say(`  export TOKEN=${adminToken}`);
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${cloud.url.origin}/v1/secretaries/${DEMO_SECRETARY_ID}`);
-  if (!identical) process.exitCode = 1;
+  if (!identical || !aiOk) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

@@ -39,8 +39,16 @@ function keyFor(p: RuntimeProvider, override: string | undefined): string {
   throw new ProviderError("unauthorized", `provider ${p.name} has no API key`);
 }
 
+/**
+ * The vendor base URLs in the Worker's env (the local stand-ins) apply only to providers with
+ * neither a key nor a base URL of their own: a configured key never goes to a stand-in.
+ */
+function envBase(p: RuntimeProvider, value: string | undefined): string | undefined {
+  return p.baseUrl ?? (p.apiKey ? undefined : value);
+}
+
 export function openAiBase(p: RuntimeProvider, env: Env): string {
-  return (p.baseUrl ?? env.OPENAI_BASE_URL ?? "https://api.openai.com/v1").replace(/\/+$/, "");
+  return (envBase(p, env.OPENAI_BASE_URL) ?? "https://api.openai.com/v1").replace(/\/+$/, "");
 }
 
 function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
@@ -59,7 +67,7 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
   }
   if (p.vendor === "gemini") {
     const model = p.model ?? "gemini-live-2.5-flash-preview";
-    const baseUrl = p.baseUrl ?? env.GEMINI_BASE_URL;
+    const baseUrl = envBase(p, env.GEMINI_BASE_URL);
     return {
       label: `gemini-live:${model}`,
       vendor: "gemini",
@@ -69,7 +77,7 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
   if (p.vendor === "elevenlabs" && p.model) {
     // The agent id is the provider's model; with no key the agent must be public.
     const agentId = p.model;
-    const baseUrl = p.baseUrl ?? env.ELEVENLABS_BASE_URL;
+    const baseUrl = envBase(p, env.ELEVENLABS_BASE_URL);
     return {
       label: `elevenlabs-agents:${agentId}`,
       vendor: "elevenlabs",

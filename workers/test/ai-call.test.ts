@@ -19,7 +19,8 @@ const relayId = env.RELAY_ID ?? "";
 const session = (callId: string) => env.CALL_SESSION.get(env.CALL_SESSION.idFromName(`${relayId}/${callId}`));
 
 function provider(key: string, model = "gpt-realtime"): RuntimeProvider {
-  return { id: crypto.randomUUID(), name: model, kind: "realtime", vendor: "openai", model, baseUrl: null, apiKey: key };
+  // A keyed provider never falls back to the env's stand-in URLs: name the stand-in as its base URL.
+  return { id: crypto.randomUUID(), name: model, kind: "realtime", vendor: "openai", model, baseUrl: env.OPENAI_BASE_URL!, apiKey: key };
 }
 
 function plan(primary: RuntimeProvider | null, fallback: RuntimeProvider | null = null, secretaryId = crypto.randomUUID()): AiPlan {
@@ -176,7 +177,7 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
   });
 
   it("auto: a realtime provider that fails to open gives way to the turn-based pipeline", async () => {
-    const gemini: RuntimeProvider = { ...provider(testKey("unauthorized"), "gemini-live-2.5-flash-preview"), vendor: "gemini" };
+    const gemini: RuntimeProvider = { ...provider(testKey("unauthorized"), "gemini-live-2.5-flash-preview"), vendor: "gemini", baseUrl: env.GEMINI_BASE_URL! };
     const p = { ...plan(gemini, provider(testKey("default"))), processingMode: "auto" as const };
     const { relay, callId, caller } = await startCall(p, 9);
     await relay.waitForFrames(9, 10, 10_000);
