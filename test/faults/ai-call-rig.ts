@@ -19,6 +19,8 @@ export interface AiRig {
   relay: RelayProcess;
   /** performance.now() of each speech_started the provider stand-in sent. */
   speechStarts: number[];
+  /** Text messages sent by WebSockets of this process: the stand-in's events to the CallSessions. */
+  readonly providerMessages: number;
   /** Places a call to `secretaryId`; resolves once its socket and stream are up, with the answer time. */
   place(secretaryId: string): Promise<{ call: SimCall; answeredAt: number }>;
   stop(): Promise<void>;
@@ -28,10 +30,14 @@ const SPEECH_STARTED = '"input_audio_buffer.speech_started"';
 
 export async function startAiRig(relayEnv: Record<string, string> = {}): Promise<AiRig> {
   const speechStarts: number[] = [];
+  let providerMessages = 0;
   // The stand-in runs in this process on `ws`: watch what it sends, without changing it.
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
-    if (typeof data === "string" && data.includes(SPEECH_STARTED)) speechStarts.push(performance.now());
+    if (typeof data === "string") {
+      providerMessages++;
+      if (data.includes(SPEECH_STARTED)) speechStarts.push(performance.now());
+    }
     return (send as (...args: unknown[]) => void).call(this, data, ...rest);
   } as typeof send;
   const ai = await startAiStack();
@@ -47,6 +53,9 @@ export async function startAiRig(relayEnv: Record<string, string> = {}): Promise
     sim,
     relay,
     speechStarts,
+    get providerMessages() {
+      return providerMessages;
+    },
     async place(secretaryId) {
       const call = sim.call({ secretaryId });
       const answeredAt = performance.now();

@@ -88,10 +88,21 @@ export async function startAiStack(): Promise<AiStack> {
       return id;
     },
     async stop() {
-      await worker.dispose();
-      await sql.end({ timeout: 1 }).catch(() => undefined);
-      await db.stop();
-      await standIn.close();
+      // workerd's Hyperdrive connections go through a proxy in this process that has no error
+      // listener on its sockets: when workerd exits they reset (ECONNRESET) as uncaught errors.
+      const ignoreReset = (err: Error & { code?: string }) => {
+        if (err.code !== "ECONNRESET") throw err;
+      };
+      process.on("uncaughtException", ignoreReset);
+      try {
+        await worker.dispose();
+        await sql.end({ timeout: 1 }).catch(() => undefined);
+        await db.stop();
+        await standIn.close();
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        process.off("uncaughtException", ignoreReset);
+      }
     },
   };
 }
