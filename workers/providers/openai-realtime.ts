@@ -30,7 +30,11 @@ export interface OpenAiRealtimeOptions {
   /** `wss://api.openai.com/v1/realtime` or a stand-in's `ws://127.0.0.1:port/v1/realtime`. */
   url?: string;
   model?: string;
-  /** `pcm` (24 kHz PCM16) or G.711 at 8 kHz. See README "Audio formats" for the measurements behind the default. */
+  /**
+   * `pcm` (24 kHz PCM16, the default) or G.711 at 8 kHz. Audio is billed by duration either way;
+   * pcm keeps the band above 4 kHz and adds no second μ-law quantization, for 53 KB/s more on
+   * an outgoing socket (free). Measured in shared/audio/phone-line.test.ts.
+   */
   audioFormat?: "pcm" | "pcmu" | "pcma";
   transcriptionModel?: string;
   setup: SessionSetup;
