@@ -22,7 +22,7 @@ import { waitFor } from "../../relay/testing/wait.js";
 import { loadFixture } from "../stack/fixtures.js";
 import { startAiRig, type AiRig } from "../faults/ai-call-rig.js";
 import { CallLoad, pct } from "../load/call-load.js";
-import { ProcessMeter, workerdPid } from "../load/proc.js";
+import { ProcessMeter, workerdIdle } from "../load/proc.js";
 import { healthDelta, relayHealth } from "../load/relay-health.js";
 
 export interface AiLatencyResult {
@@ -81,11 +81,8 @@ export async function aiLatency(samples: number, costCalls: number, costSeconds:
 }
 
 async function aiCost(rig: AiRig, calls: number, seconds: number): Promise<AiCost> {
-  const pid = workerdPid();
-  if (pid === undefined) throw new Error("workerd process not found");
-  const meter = new ProcessMeter(pid);
-  await new Promise((r) => setTimeout(r, 3000));
-  const idle = meter.read();
+  const idle = await workerdIdle(3000);
+  const meter = new ProcessMeter(idle.pid);
   const secretaryId = await rig.ai.secretary("default");
   // A sentence, then 1.5 s of silence, looped: the stand-in hears an utterance end and answers each time.
   const sentence = loadFixture("caller-support.wav").data;

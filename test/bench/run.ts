@@ -102,7 +102,7 @@ function buildRows({ capacity, bare, stack, barge, ai, doCalls }: Results): Row[
   });
   rows.push({
     figure: "relay CPU, RSS per call",
-    value: `${f(capacity.cpuPerCallPct, 3)}% core, ${f(capacity.rssPerCallKb, 0)} KiB`,
+    value: `${f(capacity.cpuPerCallPct, 3)}% core (~${f(100 / capacity.cpuPerCallPct, 0)} calls/core by CPU), ${f(capacity.rssPerCallKb, 0)} KiB`,
     floor: `idle ${f(capacity.idle.cores * 100, 2)}%, ${f(capacity.idle.rssMb, 0)} MiB`,
     goal: "<= 0.05% (2000/core)",
     met: capacity.cpuPerCallPct <= 0.05 ? "yes" : "no",

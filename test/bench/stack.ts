@@ -20,7 +20,7 @@ import { startLocalCloud, type LocalCloud } from "../stack/cloud.js";
 import { speech16k } from "../stack/fixtures.js";
 import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { CallLoad, pct } from "../load/call-load.js";
-import { ProcessMeter, workerdPid } from "../load/proc.js";
+import { ProcessMeter, workerdIdle } from "../load/proc.js";
 import { healthDelta, relayHealth } from "../load/relay-health.js";
 
 export interface LatencyRun {
@@ -126,11 +126,8 @@ async function latencyRun(relay: RelayProcess, calls: number, seconds: number, b
 }
 
 async function costRun(relay: RelayProcess, calls: number, seconds: number): Promise<CostRun> {
-  const pid = workerdPid();
-  if (pid === undefined) throw new Error("workerd process not found among this process's descendants");
-  const meter = new ProcessMeter(pid);
-  await sleep(3000);
-  const idle = meter.read();
+  const idle = await workerdIdle(3000);
+  const meter = new ProcessMeter(idle.pid);
   const load = new CallLoad({ port: relay.audioPort, calls, secretaryId: randomUUID(), audio: speech16k(4), connectBatch: 25 });
   try {
     await load.connect();

@@ -57,10 +57,33 @@ export function descendants(root: number, pattern: RegExp): number[] {
   return pids.filter((pid) => isUnder(pid) && pattern.test(commandOf(pid)));
 }
 
-/** The workerd process serving this Node process's unstable_startWorker (the newest, if several). */
+/** The workerd process serving this Node process's unstable_startWorker (the busiest, if several). */
 export function workerdPid(): number | undefined {
   // wrangler runs workerd from @cloudflare/workerd-linux-64 (bin/workerd serve ...).
-  return descendants(process.pid, /workerd/).filter((pid) => /\bserve\b/.test(commandOf(pid)) || /bin\/workerd/.test(commandOf(pid))).sort((a, b) => b - a)[0];
+  const alive = descendants(process.pid, /bin\/workerd\b.*\bserve\b/).flatMap((pid) => {
+    try {
+      return [{ pid, cpu: cpuSeconds(pid) }];
+    } catch {
+      return [];
+    }
+  });
+  return alive.sort((a, b) => b.cpu - a.cpu)[0]?.pid;
+}
+
+/** Idle CPU of workerd over `ms`, finding its process again if it was replaced meanwhile. */
+export async function workerdIdle(ms: number): Promise<{ pid: number; cores: number }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const pid = workerdPid();
+    if (pid === undefined) break;
+    try {
+      const meter = new ProcessMeter(pid);
+      await new Promise((r) => setTimeout(r, ms));
+      return { pid, cores: meter.read().cores };
+    } catch {
+      // The process went away (wrangler restarted workerd): look again.
+    }
+  }
+  throw new Error("workerd process not found among this process's descendants");
 }
 
 /** CPU and memory of one process over an interval. */
