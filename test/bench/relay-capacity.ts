@@ -1,8 +1,9 @@
 /**
  * Relay capacity: the real relay process, pinned to one core, carries N
  * simulated 16 kHz calls both ways (caller audio up, the stub's echo down,
- * played back in `stream` mode: 20 ms streamAudio per frame) against the
- * echo stub. N ramps until a step fails:
+ * played back to the module in `file` mode, the relay's default, or in
+ * `stream` mode: one 20 ms streamAudio per frame) against the echo stub.
+ * N ramps until a step fails:
  *
  * - a frame is lost (sent by a call and never echoed back, or dropped by the
  *   relay's outbox or playback), or
@@ -40,6 +41,7 @@ export interface CapacityStep {
 }
 
 export interface CapacityResult {
+  playbackMode: "file" | "stream";
   pinned: boolean;
   bundleMs: number;
   idle: { cores: number; rssMb: number };
@@ -54,6 +56,8 @@ export interface CapacityResult {
 }
 
 export interface CapacityOptions {
+  /** The relay's PLAYBACK_MODE: `file` (its default) sends agent audio in chunks, `stream` every 20 ms. */
+  playbackMode: "file" | "stream";
   steps: number[];
   seconds: number;
   warmupSeconds: number;
@@ -71,7 +75,7 @@ export async function relayCapacity(options: CapacityOptions): Promise<CapacityR
     relay = await startRelayProcess({
       cloudUrl: stub.baseUrl,
       relayToken: token,
-      env: { PLAYBACK_MODE: "stream", CALL_SOCKET_WAIT_MS: "0", LINK_BUNDLE_MS: String(BUNDLE_MS), ESL_PORT: "1" },
+      env: { PLAYBACK_MODE: options.playbackMode, CALL_SOCKET_WAIT_MS: "0", LINK_BUNDLE_MS: String(BUNDLE_MS), ESL_PORT: "1" },
     });
     const pid = relay.child.pid as number;
     const pinned = pinToCore(pid, 0) && pinToCore(process.pid, 1);
@@ -96,6 +100,7 @@ export async function relayCapacity(options: CapacityOptions): Promise<CapacityR
     const last = steps.at(-1);
     const perCall = best ?? steps[0];
     return {
+      playbackMode: options.playbackMode,
       pinned,
       bundleMs: BUNDLE_MS,
       idle,
