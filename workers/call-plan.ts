@@ -29,6 +29,8 @@ export interface AiPlan {
   language: string;
   greeting: string | null;
   vad: SessionSetup["vad"];
+  /** Overrides of the failure timeouts (tests); defaults in ai-secretary.ts. */
+  timeouts?: { openMs?: number; stallMs?: number };
 }
 
 export type CallPlan = { kind: "echo" } | AiPlan;

@@ -8,21 +8,21 @@
  * caller is silent) goes through the hub's pushDownlink.
  */
 import { DurableObject } from "cloudflare:workers";
-import { Encoding, type ControlOf } from "../shared/link/index.js";
+import type { ControlOf } from "../shared/link/index.js";
 import { resolveCallPlan, type AiPlan, type CallPlan } from "./call-plan.js";
 import { emptyDownlink, type Downlink, type DownFrame, type SessionControl, type UpFrame } from "./downlink.js";
 import type { Env } from "./env.js";
 import { log } from "./log.js";
-import { candidatesFor } from "./providers/factory.js";
-import { defaultTools } from "./providers/tools.js";
-import { AiSecretary, type BargeInReport } from "./secretaries/ai-secretary.js";
+import { AiSecretary } from "./secretaries/ai-secretary.js";
+import { makeAiSecretary } from "./secretaries/ai-wiring.js";
+import type { BargeInReport } from "./secretaries/barge-in.js";
 import { CALL_RECORD_MIGRATIONS, CallRecord, type CallFacts, type TranscriptRow, type TurnRow } from "./secretaries/call-record.js";
 import { exportConversation } from "./secretaries/conversation-export.js";
 import { EchoSecretary, resolveEchoDelayMs } from "./secretaries/echo.js";
 import type { Secretary, SecretaryOutput } from "./secretaries/secretary.js";
 import { migrate } from "./storage/schema.js";
 
-/** What the hub tells a session about its call (from call.start / call.resume). */
+/** What the hub tells a session about its call (call.start / call.resume). */
 export type CallStartInfo = Omit<ControlOf<"call.start">, "type"> & {
   kind: "start" | "resume";
   relayId: string;
@@ -201,6 +201,7 @@ export class CallSession extends DurableObject<Env> {
   /** For tests and diagnostics. */
   async status(): Promise<CallSessionStatus> {
     const row = this.row;
+    const ai = this.secretary instanceof AiSecretary ? this.secretary : undefined;
     return {
       started: row !== undefined,
       ended: row?.ended_at != null,
@@ -214,12 +215,12 @@ export class CallSession extends DurableObject<Env> {
       nextDownSeq: this.nextDownSeq,
       echoDelayMs: row?.echo_delay_ms ?? null,
       secretary: row ? (row.secretary_kind as "echo" | "ai") : null,
-      provider: this.secretary instanceof AiSecretary ? this.secretary.providerLabel : (this.record.facts().providers.at(-1) ?? null),
+      provider: ai?.providerLabel ?? this.record.facts().providers.at(-1) ?? null,
       transcript: this.record.transcripts(),
-      partials: this.secretary instanceof AiSecretary ? [...this.secretary.partials.values()].map((t) => ({ role: t.role, text: t.text })) : [],
+      partials: ai ? [...ai.partials.values()].map((t) => ({ role: t.role, text: t.text })) : [],
       turns: this.record.turns(),
       facts: this.record.facts(),
-      bargeIns: this.secretary instanceof AiSecretary ? this.secretary.bargeIns : [],
+      bargeIns: ai?.bargeIns ?? [],
     };
   }
 
@@ -247,25 +248,7 @@ export class CallSession extends DurableObject<Env> {
   }
 
   private startAi(info: CallStartInfo, plan: AiPlan, greet: boolean): AiSecretary {
-    const relayId = info.relayId;
-    const hub = () => this.env.RELAY_HUB.get(this.env.RELAY_HUB.idFromName(relayId));
-    const cache = (key: string) => this.env.GREETING_CACHE.get(this.env.GREETING_CACHE.idFromName(key));
-    return new AiSecretary({
-      callId: info.callId,
-      call: { encoding: Encoding[info.audio.encoding], sampleRate: info.audio.sampleRate },
-      plan: greet ? plan : { ...plan, greeting: null },
-      candidates: candidatesFor(plan, this.env),
-      tools: defaultTools(),
-      greetings: { get: (key) => cache(key).get(), put: (key, g) => cache(key).put(g) },
-      record: this.record,
-      now: Date.now,
-      push: (out) => {
-        if (!this.activeRow()) return;
-        void hub()
-          .pushDownlink(info.callId, this.output(out))
-          .catch((err: unknown) => log("warn", "push_downlink_failed", { callId: info.callId, error: String(err) }));
-      },
-    });
+    return makeAiSecretary(this.env, info, greet ? plan : { ...plan, greeting: null }, this.record, (out) => (this.activeRow() ? this.output(out) : undefined));
   }
 
   /** Numbers the secretary's audio and persists what must survive. */

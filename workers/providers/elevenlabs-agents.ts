@@ -45,6 +45,7 @@ export class ElevenLabsAgent implements VoiceProvider {
   readonly name = "elevenlabs-agents";
   input: ProviderAudioFormat = { encoding: "pcm16", sampleRate: 16000 };
   output: ProviderAudioFormat = { encoding: "pcm16", sampleRate: 16000 };
+  readonly localBargeIn = true;
   private socket: JsonSocket | undefined;
   private events: ProviderEvents | undefined;
   private turn = 0;

@@ -24,6 +24,7 @@ export class GeminiLive implements VoiceProvider {
   readonly name = "gemini-live";
   readonly input: ProviderAudioFormat = { encoding: "pcm16", sampleRate: 16000 };
   readonly output: ProviderAudioFormat = { encoding: "pcm16", sampleRate: 24000 };
+  readonly localBargeIn = true;
   private session: Session | undefined;
   private events: ProviderEvents | undefined;
   private handle: string | undefined;

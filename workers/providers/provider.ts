@@ -97,6 +97,12 @@ export interface VoiceProvider {
   /** May change once `open` resolves (ElevenLabs announces its formats then). */
   readonly input: ProviderAudioFormat;
   readonly output: ProviderAudioFormat;
+  /**
+   * The vendor signals barge-in only while it is generating (Gemini's `interrupted`,
+   * ElevenLabs' `interruption`), not while its finished answer is still playing at the relay:
+   * the session then listens for the caller itself.
+   */
+  readonly localBargeIn?: boolean;
   /** Resolves when the session is ready for audio; rejects when it cannot be opened. */
   open(events: ProviderEvents): Promise<void>;
   /** Caller audio, in `input` format. */

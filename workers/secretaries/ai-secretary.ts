@@ -10,7 +10,8 @@
  * pipeline), seeded with the conversation so far. With none left the call
  * ends with a clear cause (the handoff issue adds transfer and message).
  */
-import type { ControlInput } from "../../shared/link/index.js";
+import { EnergyVad } from "../../shared/audio/vad.js";
+import { concatBytes, type ControlInput } from "../../shared/link/index.js";
 import type { AiPlan } from "../call-plan.js";
 import type { SessionControl, UpFrame } from "../downlink.js";
 import { greetingKey, type CachedGreeting } from "../greeting-cache.js";
@@ -20,6 +21,7 @@ import { ProviderError, type HistoryTurn, type ProviderEvents, type Transcript, 
 import type { ToolRegistry } from "../providers/tools.js";
 import { AgentPlayback, type CallAudioFormat } from "./agent-playback.js";
 import { CallerInput } from "./caller-input.js";
+import { PendingTruncation, type BargeInReport } from "./barge-in.js";
 import type { CallRecord } from "./call-record.js";
 import type { Secretary, SecretaryOutput } from "./secretary.js";
 
@@ -46,11 +48,6 @@ export interface AiSecretaryDeps {
   pumpMs?: number;
 }
 
-export interface BargeInReport {
-  responseId: string;
-  playedMs: number;
-  source: "relay" | "estimate";
-}
 
 export class AiSecretary implements Secretary {
   private provider: VoiceProvider | undefined;
@@ -58,11 +55,12 @@ export class AiSecretary implements Secretary {
   private ready = false;
   private next = 0;
   private readonly input: CallerInput;
+  private readonly vad: EnergyVad;
   private readonly playback: AgentPlayback;
   private readonly history: HistoryTurn[] = [];
   private waitingSince: number | undefined;
   private callerStoppedAt: number | undefined;
-  private bargeIn: { responseId: string; estimate: number; timer: ReturnType<typeof setTimeout> } | undefined;
+  private readonly truncation: PendingTruncation;
   private readonly pending: ControlInput[] = [];
   private pump: ReturnType<typeof setInterval> | undefined;
   private lastReturnAt = 0;
@@ -71,16 +69,24 @@ export class AiSecretary implements Secretary {
   private greeting: { key: string; text: string; responseId?: string; chunks: Uint8Array[]; said: boolean } | undefined;
   /** Latest partial transcript per item, replaced by the final one. */
   readonly partials = new Map<string, Transcript>();
-  readonly bargeIns: BargeInReport[] = [];
 
   constructor(private readonly d: AiSecretaryDeps) {
     this.playback = new AgentPlayback(d.call);
     this.input = new CallerInput(d.call.sampleRate);
+    this.vad = new EnergyVad(d.call.sampleRate);
+    this.truncation = new PendingTruncation(d.truncateWaitMs ?? 300, (id, ms) => this.playback.playedOf(id, ms), (r) => {
+      log("info", "barge_in", { callId: d.callId, provider: this.label, playedMs: r.playedMs, source: r.source });
+      this.provider?.interrupt(r.responseId, r.playedMs);
+    });
     this.playback.onFirstChunk = (id, at) => this.onFirstChunk(id, at);
   }
 
   get providerLabel(): string {
     return this.label;
+  }
+
+  get bargeIns(): BargeInReport[] {
+    return this.truncation.reports;
   }
 
   /** Starts the call: the cached greeting (if any) is in the returned output; the provider opens in the background. */
@@ -107,15 +113,20 @@ export class AiSecretary implements Secretary {
 
   audio(frames: readonly UpFrame[], nowMs: number): SecretaryOutput {
     this.lastReturnAt = nowMs;
-    if (this.provider) this.input.push(frames, this.provider, this.ready);
+    if (this.provider) {
+      const samples = this.input.push(frames, this.provider, this.ready);
+      // Our own ears, for vendors that only signal barge-in while generating.
+      if (this.provider.localBargeIn && samples.length > 0) {
+        const started = this.vad.push(samples).some((e) => e.type === "speech_start");
+        if (started && this.playback.speaking(nowMs)) this.startBargeIn();
+      }
+    }
     this.checkStall(nowMs);
     return this.take(nowMs);
   }
 
   control(message: SessionControl, nowMs: number): SecretaryOutput {
-    if (message.type === "playback.event" && message.event === "cleared" && this.bargeIn && message.playedMs !== undefined) {
-      this.finishBargeIn(message.playedMs);
-    }
+    if (message.type === "playback.event" && message.event === "cleared") this.truncation.relayCleared(message.playedMs);
     return this.take(nowMs);
   }
 
@@ -123,7 +134,7 @@ export class AiSecretary implements Secretary {
     if (this.ended) return;
     this.ended = true;
     if (this.pump !== undefined) clearInterval(this.pump);
-    if (this.bargeIn) clearTimeout(this.bargeIn.timer);
+    this.truncation.cancel();
     this.provider?.close(reason);
     if (this.d.record.facts().outcome === null) this.d.record.outcome("completed");
   }
@@ -227,7 +238,7 @@ export class AiSecretary implements Secretary {
       responseDone: (responseId) => {
         const g = this.greeting;
         if (!g || responseId !== g.responseId || g.chunks.length === 0) return;
-        const audio = concat(g.chunks);
+        const audio = concatBytes(g.chunks);
         g.chunks = [];
         void this.d.greetings?.put(g.key, { format: provider.output, audio }).catch((err: unknown) => log("warn", "greeting_cache_failed", { error: String(err) }));
       },
@@ -241,22 +252,7 @@ export class AiSecretary implements Secretary {
     const { responseId, estimatedPlayedMs } = this.playback.clear(now);
     this.d.push({ audio: [], controls: [{ type: "playback.clear", callId: this.d.callId, reason: "barge-in" }] });
     if (this.greeting && responseId === this.greeting.responseId) this.greeting.chunks = []; // an interrupted greeting is not cached
-    if (!responseId) return;
-    if (this.bargeIn) clearTimeout(this.bargeIn.timer);
-    this.bargeIn = { responseId, estimate: estimatedPlayedMs, timer: setTimeout(() => this.finishBargeIn(undefined), this.d.truncateWaitMs ?? 300) };
-  }
-
-  /** Truncates at what the relay says was played, else at our own accounting. */
-  private finishBargeIn(relayPlayedMs: number | undefined): void {
-    const b = this.bargeIn;
-    if (!b) return;
-    clearTimeout(b.timer);
-    this.bargeIn = undefined;
-    const fromRelay = relayPlayedMs === undefined ? undefined : this.playback.playedOf(b.responseId, relayPlayedMs);
-    const playedMs = Math.round(fromRelay ?? b.estimate);
-    this.bargeIns.push({ responseId: b.responseId, playedMs, source: fromRelay === undefined ? "estimate" : "relay" });
-    log("info", "barge_in", { callId: this.d.callId, provider: this.label, playedMs, source: fromRelay === undefined ? "estimate" : "relay" });
-    this.provider?.interrupt(b.responseId, playedMs);
+    if (responseId) this.truncation.begin(responseId, estimatedPlayedMs);
   }
 
   private onFirstChunk(responseId: string, atMs: number): void {
@@ -296,14 +292,4 @@ export class AiSecretary implements Secretary {
     log("error", "call_without_provider", { callId: this.d.callId, why });
     return { audio: [], controls: [{ type: "call.end", callId: this.d.callId, reason: "provider-unavailable" }] };
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

@@ -26,15 +26,19 @@ export class CallerInput {
     this.resampler = new Resampler(this.callRate, provider.input.sampleRate);
   }
 
-  /** Converts and sends frames when `ready`, else holds them. */
-  push(frames: readonly UpFrame[], provider: VoiceProvider, ready: boolean): void {
-    if (frames.length === 0) return;
+  /** Converts and sends frames when `ready`, else holds them. Returns the frames' samples at the call's rate. */
+  push(frames: readonly UpFrame[], provider: VoiceProvider, ready: boolean): Int16Array {
     const samples = concatPcm16(frames.map((f) => decodeCallAudio(f.encoding, f.payload)));
-    if (ready) return this.send(samples, provider);
+    if (samples.length === 0) return samples;
+    if (ready) {
+      this.send(samples, provider);
+      return samples;
+    }
     this.held.push(samples);
     this.heldSamples += samples.length;
     const max = (this.callRate * this.maxBufferedMs) / 1000;
     while (this.heldSamples > max && this.held.length > 1) this.heldSamples -= (this.held.shift() as Int16Array).length;
+    return samples;
   }
 
   /** Sends what was held while the provider was opening. */

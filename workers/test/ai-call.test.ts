@@ -163,6 +163,34 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
     expect(s.ended).toBe(false);
   });
 
+  it("fails over when the provider goes silent after the caller spoke (stall timeout)", async () => {
+    const p = { ...plan(provider(testKey("stall")), provider(testKey("default"), "gpt-realtime-mini")), timeouts: { stallMs: 1500 } };
+    const { relay, callId, caller } = await startCall(p, 10);
+    await relay.waitForFrames(10, 10, 10_000);
+    await quiet(relay, 10, 600);
+    caller.say(utterance(16000));
+    const s = await eventually(() => session(callId).status(), (st) => st.facts.providers.length === 2, 15_000);
+    expect(s.facts.providers).toEqual(["openai-realtime:gpt-realtime", "openai-realtime:gpt-realtime-mini"]);
+    // The fallback, seeded with the conversation, answers the question the stalled one left hanging.
+    const before = relay.framesFor(10).length;
+    await relay.waitForFrames(10, before + 10, 10_000);
+  });
+
+  it("Gemini: the session's own VAD catches a barge-in while a finished answer is still playing", async () => {
+    const gemini: RuntimeProvider = { ...provider(testKey("default"), "gemini-live-2.5-flash-preview"), vendor: "gemini", baseUrl: env.GEMINI_BASE_URL! };
+    const { relay, callId, caller } = await startCall(plan(gemini), 11);
+    await relay.waitForFrames(11, 10, 10_000);
+    await quiet(relay, 11, 600);
+    const greetingMs = msOf(relay.framesFor(11));
+    caller.say(utterance(16000));
+    // The stand-in streams the whole answer in under a second; it plays for ~4 s.
+    await relay.waitUntil("answer playing", () => (msOf(relay.framesFor(11)) > greetingMs + 1500 ? true : undefined), 10_000);
+    caller.say(utterance(16000));
+    expect((await relay.waitForControl("playback.clear", (c) => c.callId === callId)).reason).toBe("barge-in");
+    const s = await eventually(() => session(callId).status(), (st) => st.bargeIns.length > 0, 5_000);
+    expect(s.bargeIns[0]).toMatchObject({ source: "estimate" });
+  });
+
   it("turn_based: greets with synthesized speech, transcribes the caller and answers through STT -> LLM -> TTS", async () => {
     const p = { ...plan(provider(testKey("default"))), processingMode: "turn_based" as const };
     const { relay, callId, caller } = await startCall(p, 8);
