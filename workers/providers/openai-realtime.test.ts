@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EventRecorder, frames, standInLog, testKey, utterance } from "../test/provider-harness.js";
-import { OPENAI_SESSION_MAX_MS, OpenAiRealtime } from "./openai-realtime.js";
+import { notAccepted, OPENAI_SESSION_MAX_MS, OpenAiRealtime } from "./openai-realtime.js";
 import { ProviderError, type SessionSetup } from "./provider.js";
 
 const setup: SessionSetup = {
@@ -30,7 +30,9 @@ describe("OpenAI Realtime adapter against its stand-in", () => {
     let accepted: Record<string, unknown> | undefined;
     ev.configured = (a: Record<string, unknown>) => (accepted = a);
     await p.open(ev);
-    expect(accepted).toMatchObject({ type: "realtime", audio: { input: { format: { type: "audio/pcm", rate: 24000 } }, output: { voice: "marin" } } });
+    // Everything we set came back in session.updated (GA ignores unknown names silently).
+    expect(accepted).toEqual({ notAccepted: [] });
+    expect(notAccepted({ audio: { output: { voice: "marin" } }, modalities: ["audio"] }, { audio: { output: { voice: "marin" } } })).toEqual(["session.modalities"]);
     const greeting = await p.say("Olá! Você ligou para a empresa.");
     await ev.waitFor((r) => r.kind === "done" && r.responseId === greeting);
     expect(ev.audioBytes(greeting)).toBeGreaterThan(48_000); // > 1 s of 24 kHz PCM16

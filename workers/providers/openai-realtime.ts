@@ -69,6 +69,18 @@ export function turnDetection(vad: SessionSetup["vad"]): RealtimeAudioInputTurnD
   };
 }
 
+/**
+ * Fields we set that the server did not echo back in session.updated: GA ignores unknown (beta)
+ * names silently, so a typo or a renamed field shows up here, not as an error.
+ */
+export function notAccepted(sent: unknown, accepted: unknown, path = "session"): string[] {
+  if (sent === null || typeof sent !== "object" || Array.isArray(sent)) {
+    return JSON.stringify(sent) === JSON.stringify(accepted) || (typeof sent === "number" && typeof accepted === "number") ? [] : [path];
+  }
+  if (accepted === null || typeof accepted !== "object") return [path];
+  return Object.entries(sent as Record<string, unknown>).flatMap(([k, v]) => (["tools", "instructions", "model"].includes(k) ? [] : notAccepted(v, (accepted as Record<string, unknown>)[k], `${path}.${k}`)));
+}
+
 export class OpenAiRealtime implements VoiceProvider {
   readonly name = "openai-realtime";
   readonly input: ProviderAudioFormat;
@@ -83,6 +95,7 @@ export class OpenAiRealtime implements VoiceProvider {
   private responding = 0;
   private rolling: Promise<void> | undefined;
   private closing = false;
+  private requested: RealtimeSessionCreateRequest | undefined;
   /** Sessions opened so far (1 + rollovers). */
   sessions = 0;
 
@@ -174,6 +187,7 @@ export class OpenAiRealtime implements VoiceProvider {
       tools: setup.tools.map((t) => ({ type: "function" as const, name: t.name, description: t.description, parameters: t.parameters })),
       tool_choice: "auto",
     };
+    this.requested = session;
     socket.send({ type: "session.update", session } satisfies RealtimeClientEvent);
     for (const turn of history) {
       socket.send({
@@ -214,7 +228,7 @@ export class OpenAiRealtime implements VoiceProvider {
     if (!events) return;
     switch (ev.type) {
       case "session.updated":
-        events.configured?.(ev.session as unknown as Record<string, unknown>);
+        events.configured?.({ notAccepted: notAccepted(this.requested, ev.session) });
         return;
       case "input_audio_buffer.speech_started":
         events.callerSpeechStarted();

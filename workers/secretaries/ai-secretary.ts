@@ -243,7 +243,10 @@ export class AiSecretary implements Secretary {
         void this.d.greetings?.put(g.key, { format: provider.output, audio }).catch((err: unknown) => log("warn", "greeting_cache_failed", { error: String(err) }));
       },
       ended: (end) => this.fail(provider, new ProviderError(end.code, end.message)),
-      configured: (accepted) => log("info", "provider_configured", { callId: this.d.callId, provider: this.label, accepted: JSON.stringify(accepted).slice(0, 500) }),
+      configured: (accepted) => {
+        const missing = accepted.notAccepted;
+        if (Array.isArray(missing) && missing.length) log("warn", "provider_config_not_accepted", { callId: this.d.callId, provider: this.label, fields: missing });
+      },
     };
   }
 
