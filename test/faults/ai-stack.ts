@@ -89,9 +89,9 @@ export async function startAiStack(): Promise<AiStack> {
     },
     async stop() {
       // workerd's Hyperdrive connections go through a proxy in this process that has no error
-      // listener on its sockets: when workerd exits they reset (ECONNRESET) as uncaught errors.
+      // listener on its sockets: when workerd exits they reset (ECONNRESET, EPIPE) as uncaught errors.
       const ignoreReset = (err: Error & { code?: string }) => {
-        if (err.code !== "ECONNRESET") throw err;
+        if (err.code !== "ECONNRESET" && err.code !== "EPIPE") throw err;
       };
       process.on("uncaughtException", ignoreReset);
       try {

@@ -27,6 +27,8 @@ export interface CallLoadOptions {
   audio?: Uint8Array;
   /** Calls opened per batch while connecting (a connection storm is not what we measure). */
   connectBatch?: number;
+  /** Match what comes back to the frames sent (false: the audio is an agent's, only counted). */
+  echo?: boolean;
 }
 
 /** What the run saw, since {@link CallLoad.resetStats} (or the start). */
@@ -40,6 +42,9 @@ export interface CallLoadStats {
   /** Sockets the relay closed, or that failed. */
   closedByRelay: number;
   socketErrors: number;
+  /** Calls that received any audio back, and how much in all (bytes of PCM). */
+  callsHeard: number;
+  bytesDown: number;
 }
 
 /** Frames remembered per call for matching echoes (~20 s): older echoes count as lost. */
@@ -50,6 +55,7 @@ class LoadCall {
   readonly sentAt = new Float64Array(RING);
   readonly sentFrame = new Int32Array(RING).fill(-1);
   echoed = 0;
+  bytesDown = 0;
   closed = false;
   constructor(
     readonly index: number,
@@ -185,6 +191,8 @@ export class CallLoad {
       duplicates: this.duplicates,
       closedByRelay: this.closedByRelay,
       socketErrors: this.socketErrors,
+      callsHeard: this.calls.filter((c) => c.bytesDown > 0).length,
+      bytesDown: this.calls.reduce((n, c) => n + c.bytesDown, 0),
     };
   }
 
@@ -285,6 +293,8 @@ export class CallLoad {
     const now = performance.now();
     // One streamAudio may hold several frames (20 ms each in stream playback mode, more in file mode).
     const bytesTotal = Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
+    call.bytesDown += bytesTotal;
+    if (this.options.echo === false) return;
     for (let off = 0; off + this.frameBytes <= bytesTotal; off += this.frameBytes) {
       // Each frame starts at a multiple of 640 bytes = a multiple of 3 bytes only every 3 frames: decode a covering slice.
       const from = Math.floor(off / 3) * 4;

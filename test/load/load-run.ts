@@ -1,15 +1,18 @@
 /**
  * The load test: N simulated calls with real speech through the relay
  * process and the Worker in workerd (RelayHub, one CallSession per call,
- * the echo secretary: every frame that goes up must come back). It reports
+ * the echo secretary: every frame that goes up must come back), or with
+ * `ai`, AI secretaries on the OpenAI Realtime stand-in (each call says a
+ * sentence every few seconds and must hear the agent). It reports
  * frames lost, round trips, memory of the relay and of workerd over time,
  * and errors; with progress lines while it runs. `npm run load` is the
  * command line; test/load/load.test.ts runs a short one in CI.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { startAiStack, type AiStack } from "../faults/ai-stack.js";
 import { startLocalCloud, type LocalCloud } from "../stack/cloud.js";
-import { speech16k } from "../stack/fixtures.js";
+import { loadFixture, speech16k } from "../stack/fixtures.js";
 import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { CallLoad, pct } from "./call-load.js";
 import { machineLoad, ProcessMeter, workerdPid } from "./proc.js";
@@ -18,6 +21,8 @@ import { healthDelta, relayHealth, type RelayHealth } from "./relay-health.js";
 export interface LoadOptions {
   calls: number;
   seconds: number;
+  /** AI secretaries on the provider stand-in instead of the echo. */
+  ai?: boolean;
   /** Progress line interval. */
   progressMs?: number;
   /** Frames lost beyond this fraction fail the run. */
@@ -34,12 +39,16 @@ export interface MemorySample {
 }
 
 export interface LoadReport {
+  mode: "echo" | "ai";
   calls: number;
   seconds: number;
   framesSent: number;
   framesEchoed: number;
   framesLost: number;
   lostFraction: number;
+  /** Calls that heard audio back, and seconds of it per call. */
+  callsHeard: number;
+  secondsHeardPerCall: number;
   roundTripMs: { p50: number; p95: number; p99: number; max: number };
   memory: MemorySample[];
   relayGrowthMb: number;
@@ -58,13 +67,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const token = randomBytes(24).toString("hex");
   const errors: string[] = [];
   let cloud: LocalCloud | undefined;
+  let ai: AiStack | undefined;
   let relay: RelayProcess | undefined;
   let load: CallLoad | undefined;
   try {
-    cloud = await startLocalCloud({ relayToken: token, echoDelayMs: 0 });
+    if (options.ai) ai = await startAiStack();
+    else cloud = await startLocalCloud({ relayToken: token, echoDelayMs: 0 });
     relay = await startRelayProcess({
-      cloudUrl: cloud.url.origin,
-      relayToken: token,
+      cloudUrl: (ai?.url ?? (cloud as LocalCloud).url).origin,
+      relayToken: ai?.relayToken ?? token,
       env: { PLAYBACK_MODE: "stream", CALL_SOCKET_WAIT_MS: "0", ESL_PORT: "1", LOG_LEVEL: "info" },
     });
     await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
@@ -74,7 +85,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const workerdMeter = wpid === undefined ? undefined : new ProcessMeter(wpid);
     if (!workerdMeter) errors.push("workerd process not found: its memory is not followed");
 
-    load = new CallLoad({ port: relay.audioPort, calls: options.calls, secretaryId: randomUUID(), audio: speech16k(12), connectBatch: 25 });
+    const secretaryId = ai ? await ai.secretary("default") : randomUUID();
+    load = new CallLoad({ port: relay.audioPort, calls: options.calls, secretaryId, audio: ai ? sentenceThenSilence() : speech16k(12), connectBatch: 25, echo: !ai });
     const t0 = performance.now();
     await load.connect();
     log(`load: ${options.calls} calls connected in ${((performance.now() - t0) / 1000).toFixed(1)} s; streaming for ${options.seconds} s`);
@@ -87,8 +99,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     let lastSent = 0;
     let lastEchoed = 0;
     let lastTrips = 0;
-    while (performance.now() - started < options.seconds * 1000) {
-      await sleep(Math.min(progressMs, options.seconds * 1000 - (performance.now() - started)));
+    const totalMs = options.seconds * 1000;
+    for (let due = progressMs; ; due += progressMs) {
+      const end = Math.min(due, totalMs);
+      await sleep(started + end - performance.now());
       const at = (performance.now() - started) / 1000;
       const r = relayMeter.read();
       const w = workerdMeter?.read();
@@ -96,13 +110,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       const s = load.stats();
       const trips = s.roundTrips.subarray(lastTrips);
       log(
-        `  ${at.toFixed(0).padStart(4)} s  calls ${load.liveCalls}/${options.calls}  frames +${s.framesSent - lastSent} sent +${s.framesEchoed - lastEchoed} back  ` +
-          `round trip p50 ${pct(trips, 50).toFixed(0)} p99 ${pct(trips, 99).toFixed(0)} ms  ` +
+        `  ${at.toFixed(0).padStart(4)} s  calls ${load.liveCalls}/${options.calls}  frames +${s.framesSent - lastSent} sent  ` +
+          (ai
+            ? `agent audio ${(s.bytesDown / 32_000 / options.calls).toFixed(1)} s per call, ${s.callsHeard} calls heard it  `
+            : `+${s.framesEchoed - lastEchoed} back  round trip p50 ${pct(trips, 50).toFixed(0)} p99 ${pct(trips, 99).toFixed(0)} ms  `) +
           `relay ${(r.cores * 100).toFixed(0)}% ${(r.rssBytes / 2 ** 20).toFixed(0)} MB  workerd ${((w?.cores ?? NaN) * 100).toFixed(0)}% ${((w?.rssBytes ?? NaN) / 2 ** 20).toFixed(0)} MB`,
       );
       lastSent = s.framesSent;
       lastEchoed = s.framesEchoed;
       lastTrips = s.roundTrips.length;
+      if (end >= totalMs) break;
     }
     const relayCost = relayMeter.read();
     const workerdCost = workerdMeter?.read();
@@ -111,7 +128,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const h1 = await relayHealth(relay);
     const s = load.stats();
     collectErrors(errors, h0, h1, s, relay, logMark);
-    const framesLost = Math.max(0, s.framesSent - s.framesEchoed);
+    // AI calls do not echo: what they must do is answer.
+    const framesLost = ai ? 0 : Math.max(0, s.framesSent - s.framesEchoed);
     const lostFraction = s.framesSent > 0 ? framesLost / s.framesSent : 0;
     // Growth from the first sample after a third of the run (warm-up, sessions created) to the end.
     const base = memory.find((m) => m.atSeconds >= options.seconds / 3) ?? memory[0];
@@ -123,16 +141,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const maxGrowth = options.maxGrowthMb ?? 64;
     if (lostFraction > maxLost) problems.push(`${framesLost} of ${s.framesSent} frames lost (${(lostFraction * 100).toFixed(3)}% > ${(maxLost * 100).toFixed(3)}%)`);
     if (errors.length > 0) problems.push(`${errors.length} kinds of error`);
+    if (s.callsHeard < options.calls) problems.push(`${options.calls - s.callsHeard} calls heard nothing back`);
     if (relayGrowthMb > maxGrowth) problems.push(`relay memory grew ${relayGrowthMb.toFixed(0)} MB (> ${maxGrowth})`);
     if (workerdGrowthMb > maxGrowth) problems.push(`workerd memory grew ${workerdGrowthMb.toFixed(0)} MB (> ${maxGrowth})`);
     const trips = s.roundTrips;
     return {
+      mode: ai ? "ai" : "echo",
       calls: options.calls,
       seconds: options.seconds,
       framesSent: s.framesSent,
       framesEchoed: s.framesEchoed,
       framesLost,
       lostFraction,
+      callsHeard: s.callsHeard,
+      secondsHeardPerCall: s.bytesDown / 32_000 / options.calls,
       roundTripMs: { p50: pct(trips, 50), p95: pct(trips, 95), p99: pct(trips, 99), max: pct(trips, 100) },
       memory,
       relayGrowthMb,
@@ -148,7 +170,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     await load?.close();
     await relay?.stop();
     await cloud?.stop();
+    await ai?.stop();
   }
+}
+
+/** A sentence, then 2 s of silence: the stand-in hears the utterance end and answers. */
+function sentenceThenSilence(): Uint8Array {
+  const sentence = loadFixture("caller-support.wav").data;
+  const out = new Uint8Array(sentence.byteLength + 64_000);
+  out.set(sentence);
+  return out;
 }
 
 function collectErrors(errors: string[], h0: RelayHealth, h1: RelayHealth, s: ReturnType<CallLoad["stats"]>, relay: RelayProcess, logMark: number): void {
@@ -171,15 +202,19 @@ function collectErrors(errors: string[], h0: RelayHealth, h1: RelayHealth, s: Re
 export function formatReport(r: LoadReport): string {
   const mem = (pick: (m: MemorySample) => number) => r.memory.map((m) => pick(m).toFixed(0)).join(" ");
   return [
-    `load report: ${r.calls} calls x ${r.seconds} s (load average ${r.loadAverage.toFixed(2)})`,
-    `  frames      ${r.framesSent} sent, ${r.framesEchoed} back, ${r.framesLost} lost (${(r.lostFraction * 100).toFixed(3)}%)`,
-    `  round trip  p50 ${r.roundTripMs.p50.toFixed(1)}  p95 ${r.roundTripMs.p95.toFixed(1)}  p99 ${r.roundTripMs.p99.toFixed(1)}  max ${r.roundTripMs.max.toFixed(1)} ms (module -> relay -> hub -> session -> back, incl. real-time playback pacing)`,
+    `load report: ${r.calls} ${r.mode} calls x ${r.seconds} s (load average ${r.loadAverage.toFixed(2)})`,
+    r.mode === "echo"
+      ? `  frames      ${r.framesSent} sent, ${r.framesEchoed} back, ${r.framesLost} lost (${(r.lostFraction * 100).toFixed(3)}%)`
+      : `  agent       ${r.callsHeard} of ${r.calls} calls heard it, ${r.secondsHeardPerCall.toFixed(1)} s of agent audio per call (${r.framesSent} caller frames sent)`,
+    r.mode === "ai" ? "" : `  round trip  p50 ${r.roundTripMs.p50.toFixed(1)}  p95 ${r.roundTripMs.p95.toFixed(1)}  p99 ${r.roundTripMs.p99.toFixed(1)}  max ${r.roundTripMs.max.toFixed(1)} ms (module -> relay -> hub -> session -> back, incl. real-time playback pacing)`,
     `  cpu         relay ${(r.relayCpuCores * 100).toFixed(0)}% of a core, workerd ${(r.workerdCpuCores * 100).toFixed(0)}%`,
     `  memory MB   relay   ${mem((m) => m.relayMb)}  (growth after warm-up ${r.relayGrowthMb.toFixed(1)})`,
     `              workerd ${mem((m) => m.workerdMb)}  (growth after warm-up ${r.workerdGrowthMb.toFixed(1)})`,
     `  errors      ${r.errors.length === 0 ? "none" : r.errors.join("; ")}`,
     `  result      ${r.ok ? "OK" : `FAILED: ${r.problems.join("; ")}`}`,
-  ].join("\n");
+  ]
+    .filter((line) => line !== "")
+    .join("\n");
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

@@ -1,6 +1,6 @@
 /**
- * `npm run load -- --calls 500 --minutes 10` (or `--seconds 30`): see
- * load-run.ts. Exits 1 when frames were lost beyond `--max-lost` (a
+ * `npm run load -- --calls 500 --minutes 10` (or `--seconds 30`; `--ai` for
+ * AI secretaries on the provider stand-in instead of the echo): see load-run.ts. Exits 1 when frames were lost beyond `--max-lost` (a
  * fraction, default 0.001), on any error, or when memory grew past
  * `--max-growth-mb` (default 64) after the warm-up.
  */
@@ -10,6 +10,7 @@ import { formatReport, runLoad } from "./load-run.js";
 const { values } = parseArgs({
   options: {
     calls: { type: "string", default: "100" },
+    ai: { type: "boolean", default: false },
     minutes: { type: "string" },
     seconds: { type: "string" },
     "max-lost": { type: "string", default: "0.001" },
@@ -20,12 +21,13 @@ const { values } = parseArgs({
 const calls = Number(values.calls);
 const seconds = values.seconds !== undefined ? Number(values.seconds) : Number(values.minutes ?? "1") * 60;
 if (!Number.isInteger(calls) || calls < 1 || !(seconds > 0)) {
-  console.error("usage: npm run load -- --calls <n> (--minutes <m> | --seconds <s>) [--max-lost 0.001] [--max-growth-mb 64]");
+  console.error("usage: npm run load -- --calls <n> (--minutes <m> | --seconds <s>) [--ai] [--max-lost 0.001] [--max-growth-mb 64]");
   process.exit(2);
 }
 
 runLoad({
   calls,
+  ai: values.ai,
   seconds,
   progressMs: seconds > 120 ? 10_000 : 5000,
   maxLostFraction: Number(values["max-lost"]),
