@@ -29,6 +29,8 @@ export interface AiPlan {
   language: string;
   greeting: string | null;
   vad: SessionSetup["vad"];
+  /** Offer the diagnostic `echo` tool (tests, diagnostics). */
+  diagnosticTools?: boolean;
   /** Overrides of the failure timeouts (tests); defaults in ai-secretary.ts. */
   timeouts?: { openMs?: number; stallMs?: number };
 }

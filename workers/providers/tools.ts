@@ -1,8 +1,8 @@
 /**
  * The tools a session offers its provider. The handoff tools
  * (transfer_call, take_message, end_call) come with the handoff issue; until
- * then the registry holds `echo`, which proves the round trip (model ->
- * tool -> model) on every vendor. A tool that throws is a failure the call
+ * then the registry offers `echo` to diagnostic calls, which proves the
+ * round trip (model -> tool -> model) on every vendor. A tool that throws is a failure the call
  * survives: the model gets `{ error }` and carries on.
  */
 import type { ToolCall, ToolSpec } from "./provider.js";
@@ -43,7 +43,10 @@ export const echoTool: Tool = {
   run: (args) => ({ echoed: args.text ?? null }),
 };
 
-/** The tools every secretary gets today. */
-export function defaultTools(): ToolRegistry {
-  return new ToolRegistry([echoTool]);
+/**
+ * The tools a call's provider is offered. None for real callers until the handoff tools land
+ * (a diagnostic echo would only puzzle a real model); `diagnostic` adds `echo`.
+ */
+export function toolsFor(options: { diagnostic?: boolean } = {}): ToolRegistry {
+  return new ToolRegistry(options.diagnostic ? [echoTool] : []);
 }

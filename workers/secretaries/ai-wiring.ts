@@ -11,7 +11,7 @@ import type { Downlink } from "../downlink.js";
 import type { Env } from "../env.js";
 import { log } from "../log.js";
 import { candidatesFor } from "../providers/factory.js";
-import { defaultTools } from "../providers/tools.js";
+import { toolsFor } from "../providers/tools.js";
 import { AiSecretary } from "./ai-secretary.js";
 import type { CallRecord } from "./call-record.js";
 import type { SecretaryOutput } from "./secretary.js";
@@ -25,7 +25,7 @@ export function makeAiSecretary(env: Env, info: CallStartInfo, plan: AiPlan, rec
     call: { encoding: Encoding[info.audio.encoding], sampleRate: info.audio.sampleRate },
     plan,
     candidates: candidatesFor(plan, env),
-    tools: defaultTools(),
+    tools: toolsFor({ diagnostic: plan.diagnosticTools }),
     greetings: { get: (key) => cache(key).get(), put: (key, g) => cache(key).put(g) },
     record,
     now: Date.now,

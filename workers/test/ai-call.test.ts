@@ -191,6 +191,18 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
     expect(s.bargeIns[0]).toMatchObject({ source: "estimate" });
   });
 
+  it("runs a tool the model calls and hands the result back (diagnostic echo)", async () => {
+    const key = testKey("tool");
+    const { relay, callId, caller } = await startCall({ ...plan(provider(key)), diagnosticTools: true }, 12);
+    await relay.waitForFrames(12, 10, 10_000);
+    await quiet(relay, 12, 600);
+    caller.say(utterance(16000));
+    await eventually(() => session(callId).status(), (st) => st.transcript.some((t) => t.role === "agent" && t.text.startsWith("Claro")), 15_000);
+    const sent = await standInLog(env.OPENAI_BASE_URL!, key);
+    expect(sent.find((e) => e.type === "session.update")).toMatchObject({ session: { tools: [{ type: "function", name: "echo" }] } });
+    expect(sent.find((e) => e.type === "conversation.item.create")).toMatchObject({ item: { type: "function_call_output", output: JSON.stringify({ echoed: "ping" }) } });
+  });
+
   it("turn_based: greets with synthesized speech, transcribes the caller and answers through STT -> LLM -> TTS", async () => {
     const p = { ...plan(provider(testKey("default"))), processingMode: "turn_based" as const };
     const { relay, callId, caller } = await startCall(p, 8);
