@@ -15,6 +15,12 @@ export interface CachedGreeting {
   audio: Uint8Array;
 }
 
+/** Where an AiSecretary finds and keeps greetings (GreetingCache objects, or a map in tests). */
+export interface GreetingStore {
+  get(key: string): Promise<CachedGreeting | null>;
+  put(key: string, greeting: CachedGreeting): Promise<unknown>;
+}
+
 /** SQLite rows top out at 2 MB: a greeting longer than ~40 s of 24 kHz PCM is not cached. */
 export const MAX_GREETING_BYTES = 1_900_000;
 

@@ -11,10 +11,10 @@
  * ends with a clear cause (the handoff issue adds transfer and message).
  */
 import { EnergyVad } from "../../shared/audio/vad.js";
-import { concatBytes, type ControlInput } from "../../shared/link/index.js";
+import { concatBytes } from "../../shared/link/index.js";
 import type { AiPlan } from "../call-plan.js";
 import type { SessionControl, UpFrame } from "../downlink.js";
-import { greetingKey, type CachedGreeting } from "../greeting-cache.js";
+import { greetingKey, type GreetingStore } from "../greeting-cache.js";
 import { log } from "../log.js";
 import { markUnhealthy, type Candidate } from "../providers/factory.js";
 import { ProviderError, type HistoryTurn, type ProviderEvents, type Transcript, type VoiceProvider } from "../providers/provider.js";
@@ -24,11 +24,6 @@ import { CallerInput } from "./caller-input.js";
 import { PendingTruncation, type BargeInReport } from "./barge-in.js";
 import type { CallRecord } from "./call-record.js";
 import type { Secretary, SecretaryOutput } from "./secretary.js";
-
-export interface GreetingStore {
-  get(key: string): Promise<CachedGreeting | null>;
-  put(key: string, greeting: CachedGreeting): Promise<unknown>;
-}
 
 export interface AiSecretaryDeps {
   callId: string;
@@ -48,7 +43,6 @@ export interface AiSecretaryDeps {
   pumpMs?: number;
 }
 
-
 export class AiSecretary implements Secretary {
   private provider: VoiceProvider | undefined;
   private label = "";
@@ -61,7 +55,7 @@ export class AiSecretary implements Secretary {
   private waitingSince: number | undefined;
   private callerStoppedAt: number | undefined;
   private readonly truncation: PendingTruncation;
-  private readonly pending: ControlInput[] = [];
+  private readonly interrupted = new Set<string>();
   private pump: ReturnType<typeof setInterval> | undefined;
   private lastReturnAt = 0;
   private ended = false;
@@ -140,7 +134,7 @@ export class AiSecretary implements Secretary {
   }
 
   private take(nowMs: number): SecretaryOutput {
-    return { audio: this.playback.take(nowMs), controls: this.pending.splice(0) };
+    return { audio: this.playback.take(nowMs), controls: [] };
   }
 
   private onPump(): void {
@@ -206,7 +200,8 @@ export class AiSecretary implements Secretary {
     const live = () => this.provider === provider && !this.ended;
     return {
       audio: (bytes, responseId) => {
-        if (!live()) return;
+        // A response the caller talked over may still be streaming until the provider cancels it.
+        if (!live() || this.interrupted.has(responseId)) return;
         const g = this.greeting;
         if (g && responseId === g.responseId) g.chunks.push(bytes);
         this.waitingSince = undefined;
@@ -236,6 +231,7 @@ export class AiSecretary implements Secretary {
       },
       usage: (u) => live() && this.d.record.addUsage(u),
       responseDone: (responseId) => {
+        if (live()) this.waitingSince = undefined; // answered (possibly with nothing to say)
         const g = this.greeting;
         if (!g || responseId !== g.responseId || g.chunks.length === 0) return;
         const audio = concatBytes(g.chunks);
@@ -255,7 +251,9 @@ export class AiSecretary implements Secretary {
     const { responseId, estimatedPlayedMs } = this.playback.clear(now);
     this.d.push({ audio: [], controls: [{ type: "playback.clear", callId: this.d.callId, reason: "barge-in" }] });
     if (this.greeting && responseId === this.greeting.responseId) this.greeting.chunks = []; // an interrupted greeting is not cached
-    if (responseId) this.truncation.begin(responseId, estimatedPlayedMs);
+    if (!responseId) return;
+    this.interrupted.add(responseId);
+    this.truncation.begin(responseId, estimatedPlayedMs);
   }
 
   private onFirstChunk(responseId: string, atMs: number): void {

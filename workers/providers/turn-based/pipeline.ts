@@ -110,7 +110,10 @@ export class TurnBasedPipeline implements VoiceProvider {
     try {
       const text = (await this.rest.transcribe(audio, 16000, t.abort.signal)).trim();
       if (t.abort.signal.aborted) return;
-      if (!text) return void (this.turn = undefined);
+      if (!text) {
+        this.turn = undefined;
+        return this.events?.responseDone(t.id); // nothing to answer: not a stall
+      }
       this.events?.transcript({ role: "caller", text, final: true, itemId: t.id });
       this.history.push({ role: "caller", text });
       await this.answer(t);
