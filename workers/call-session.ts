@@ -51,6 +51,8 @@ export interface CallSessionStatus {
   turns: TurnRow[];
   facts: CallFacts;
   bargeIns: BargeInReport[];
+  /** Downlinks pushed through the hub (not riding on an upstream call's return). */
+  pushes: number;
 }
 
 const MIGRATIONS = [
@@ -221,6 +223,7 @@ export class CallSession extends DurableObject<Env> {
       turns: this.record.turns(),
       facts: this.record.facts(),
       bargeIns: ai?.bargeIns ?? [],
+      pushes: ai?.pushes ?? 0,
     };
   }
 

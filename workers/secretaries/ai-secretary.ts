@@ -61,6 +61,8 @@ export class AiSecretary implements Secretary {
   private ended = false;
   private startedAt = 0;
   private greeting: { key: string; text: string; responseId?: string; chunks: Uint8Array[]; said: boolean } | undefined;
+  /** Output pushed through the hub rather than returned on an upstream call. */
+  pushes = 0;
   /** Latest partial transcript per item, replaced by the final one. */
   readonly partials = new Map<string, Transcript>();
 
@@ -133,6 +135,12 @@ export class AiSecretary implements Secretary {
     if (this.d.record.facts().outcome === null) this.d.record.outcome("completed");
   }
 
+  /** Out-of-band output, counted: each push is one request to the hub (PLATFORM.md's per-object budget). */
+  private push(out: SecretaryOutput): void {
+    this.pushes++;
+    this.d.push(out);
+  }
+
   private take(nowMs: number): SecretaryOutput {
     return { audio: this.playback.take(nowMs), controls: [] };
   }
@@ -144,22 +152,16 @@ export class AiSecretary implements Secretary {
     // Upstream calls carry output back for free; push only when none came lately.
     if (now - this.lastReturnAt < (this.d.pumpMs ?? 40)) return;
     const out = this.take(now);
-    if (out.audio.length > 0 || out.controls.length > 0) this.d.push(out);
+    if (out.audio.length > 0 || out.controls.length > 0) this.push(out);
   }
 
   private makeNext(): VoiceProvider | undefined {
     while (this.next < this.d.candidates.length) {
       const c = this.d.candidates[this.next++] as Candidate;
       try {
-        const provider = c.make({
-          instructions: this.d.plan.instructions,
-          voice: this.d.plan.voice,
-          language: this.d.plan.language,
-          tools: this.d.tools.specs(),
-          vad: this.d.plan.vad,
-          history: [...this.history],
-          ...(this.greeting && !this.greeting.said ? { greeting: this.greeting.text } : {}),
-        });
+        const { instructions, voice, language, vad } = this.d.plan;
+        const greeting = this.greeting && !this.greeting.said ? { greeting: this.greeting.text } : {};
+        const provider = c.make({ instructions, voice, language, vad, tools: this.d.tools.specs(), history: [...this.history], ...greeting });
         this.provider = provider;
         this.label = c.label;
         this.ready = false;
@@ -249,7 +251,7 @@ export class AiSecretary implements Secretary {
   private startBargeIn(): void {
     const now = this.d.now();
     const { responseId, estimatedPlayedMs } = this.playback.clear(now);
-    this.d.push({ audio: [], controls: [{ type: "playback.clear", callId: this.d.callId, reason: "barge-in" }] });
+    this.push({ audio: [], controls: [{ type: "playback.clear", callId: this.d.callId, reason: "barge-in" }] });
     if (this.greeting && responseId === this.greeting.responseId) this.greeting.chunks = []; // an interrupted greeting is not cached
     if (!responseId) return;
     this.interrupted.add(responseId);
@@ -284,7 +286,7 @@ export class AiSecretary implements Secretary {
       void this.connect(next);
       return;
     }
-    this.d.push(this.giveUp(String(err)));
+    this.push(this.giveUp(String(err)));
   }
 
   private giveUp(why: string): SecretaryOutput {

@@ -133,6 +133,10 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
     const s3 = await eventually(() => session(callId).status(), (s) => s.turns.length >= 1 && s.transcript.some((t) => t.role === "agent" && t.provider !== "greeting-cache" && !t.text.startsWith("Olá")), 10_000);
     expect(s3.turns[0]!.latencyMs).toBeGreaterThan(0);
     expect(s3.provider).toBe("openai-realtime:gpt-realtime");
+    // Agent audio rides on the upstream calls' returns; pushes through the hub are the exception.
+    const downFrames = relay.framesFor(3).length;
+    // eslint-disable-next-line no-console -- a figure for the issue's note, not an assertion
+    console.log(`hub pushes ${s3.pushes} for ${downFrames} agent frames of 100 ms and one barge-in; turn latency ${s3.turns[0]!.latencyMs} ms`);
   });
 
   it("speaks a repeat call's greeting from the cache at once", async () => {
