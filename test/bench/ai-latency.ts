@@ -22,7 +22,7 @@ import { waitFor } from "../../relay/testing/wait.js";
 import { loadFixture } from "../stack/fixtures.js";
 import { startAiRig, type AiRig } from "../faults/ai-call-rig.js";
 import { CallLoad, pct } from "../load/call-load.js";
-import { ProcessMeter, workerdIdle } from "../load/proc.js";
+import { WorkerdMeter } from "../load/proc.js";
 import { healthDelta, relayHealth } from "../load/relay-health.js";
 
 export interface AiLatencyResult {
@@ -81,8 +81,10 @@ export async function aiLatency(samples: number, costCalls: number, costSeconds:
 }
 
 async function aiCost(rig: AiRig, calls: number, seconds: number): Promise<AiCost> {
-  const idle = await workerdIdle(3000);
-  const meter = new ProcessMeter(idle.pid);
+  const idleMeter = new WorkerdMeter();
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = idleMeter.read();
+  const meter = new WorkerdMeter();
   const secretaryId = await rig.ai.secretary("default");
   // A sentence, then 1.5 s of silence, looped: the stand-in hears an utterance end and answers each time.
   const sentence = loadFixture("caller-support.wav").data;
@@ -98,6 +100,7 @@ async function aiCost(rig: AiRig, calls: number, seconds: number): Promise<AiCos
     meter.reset();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const busy = meter.read();
+    if (busy.replaced || idle.replaced) throw new Error("wrangler restarted workerd during the run (a reload): CPU not measured");
     const h1 = await relayHealth(rig.relay);
     const events = rig.providerMessages - events0;
     const d = healthDelta(h0, h1);

@@ -20,7 +20,7 @@ import { startLocalCloud, type LocalCloud } from "../stack/cloud.js";
 import { speech16k } from "../stack/fixtures.js";
 import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { CallLoad, pct } from "../load/call-load.js";
-import { ProcessMeter, workerdIdle } from "../load/proc.js";
+import { WorkerdMeter } from "../load/proc.js";
 import { healthDelta, relayHealth } from "../load/relay-health.js";
 
 export interface LatencyRun {
@@ -126,8 +126,10 @@ async function latencyRun(relay: RelayProcess, calls: number, seconds: number, b
 }
 
 async function costRun(relay: RelayProcess, calls: number, seconds: number): Promise<CostRun> {
-  const idle = await workerdIdle(3000);
-  const meter = new ProcessMeter(idle.pid);
+  const idleMeter = new WorkerdMeter();
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = idleMeter.read();
+  const meter = new WorkerdMeter();
   const load = new CallLoad({ port: relay.audioPort, calls, secretaryId: randomUUID(), audio: speech16k(4), connectBatch: 25 });
   try {
     await load.connect();
@@ -138,6 +140,7 @@ async function costRun(relay: RelayProcess, calls: number, seconds: number): Pro
     meter.reset();
     await sleep(seconds * 1000);
     const busy = meter.read();
+    if (busy.replaced || idle.replaced) throw new Error("wrangler restarted workerd during the run (a reload): CPU not measured");
     const h1 = await relayHealth(relay);
     load.stop();
     await load.drain(1500, 15_000);

@@ -57,33 +57,52 @@ export function descendants(root: number, pattern: RegExp): number[] {
   return pids.filter((pid) => isUnder(pid) && pattern.test(commandOf(pid)));
 }
 
-/** The workerd process serving this Node process's unstable_startWorker (the busiest, if several). */
-export function workerdPid(): number | undefined {
+/** Every workerd process wrangler runs for this process (the user worker and its dev proxy). */
+export function workerdPids(): number[] {
   // wrangler runs workerd from @cloudflare/workerd-linux-64 (bin/workerd serve ...).
-  const alive = descendants(process.pid, /bin\/workerd\b.*\bserve\b/).flatMap((pid) => {
-    try {
-      return [{ pid, cpu: cpuSeconds(pid) }];
-    } catch {
-      return [];
-    }
-  });
-  return alive.sort((a, b) => b.cpu - a.cpu)[0]?.pid;
+  return descendants(process.pid, /bin\/workerd\b.*\bserve\b/);
 }
 
-/** Idle CPU of workerd over `ms`, finding its process again if it was replaced meanwhile. */
-export async function workerdIdle(ms: number): Promise<{ pid: number; cores: number }> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const pid = workerdPid();
-    if (pid === undefined) break;
-    try {
-      const meter = new ProcessMeter(pid);
-      await new Promise((r) => setTimeout(r, ms));
-      return { pid, cores: meter.read().cores };
-    } catch {
-      // The process went away (wrangler restarted workerd): look again.
-    }
+/**
+ * CPU and memory of the workerd that runs our Worker. unstable_startWorker
+ * runs two (the user worker and a dev proxy in front of it), and may replace
+ * the user worker's process after a reload: over a window, the one that used
+ * the most CPU is the user worker, and a process gone meanwhile is reported.
+ */
+export class WorkerdMeter {
+  private start = new Map<number, number>();
+  private t0 = 0;
+  constructor() {
+    this.reset();
   }
-  throw new Error("workerd process not found among this process's descendants");
+  reset(): void {
+    this.start = new Map(workerdPids().flatMap((pid) => (alive(pid) ? [[pid, cpuSeconds(pid)] as [number, number]] : [])));
+    this.t0 = performance.now();
+  }
+  /** The busiest workerd's CPU (fraction of a core) and RSS since reset; `replaced` when one exited meanwhile. */
+  read(): { pid: number | undefined; cores: number; rssBytes: number; wallSeconds: number; replaced: boolean } {
+    const wall = (performance.now() - this.t0) / 1000;
+    let best: { pid: number; cpu: number } | undefined;
+    let replaced = false;
+    for (const [pid, cpu0] of this.start) {
+      if (!alive(pid)) {
+        replaced = true;
+        continue;
+      }
+      const cpu = cpuSeconds(pid) - cpu0;
+      if (!best || cpu > best.cpu) best = { pid, cpu };
+    }
+    return { pid: best?.pid, cores: best && wall > 0 ? best.cpu / wall : NaN, rssBytes: best ? rssBytes(best.pid) : NaN, wallSeconds: wall, replaced };
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    cpuSeconds(pid);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** CPU and memory of one process over an interval. */
