@@ -81,4 +81,12 @@ describe("ElevenLabs Agents adapter against its stand-in", { timeout: 20_000 }, 
     const bad = new ElevenLabsAgent({ agentId: "agent_demo", apiKey: testKey("unauthorized"), baseUrl: base(), setup });
     await expect(bad.open(new EventRecorder())).rejects.toMatchObject({ code: "unauthorized", status: 401 });
   });
+
+  it("reports the server closing mid-call as the end of the session (the call fails over)", async () => {
+    const p = new ElevenLabsAgent({ agentId: testKey("error"), apiKey: null, baseUrl: base(), setup: { ...setup, greeting: undefined } });
+    const ev = new EventRecorder();
+    await p.open(ev);
+    speak(p);
+    expect(await ev.waitFor((r) => r.kind === "ended")).toMatchObject({ end: { code: "error", message: expect.stringContaining("1011") } });
+  });
 });

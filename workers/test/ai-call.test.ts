@@ -12,6 +12,7 @@ import { Direction, Encoding, type AudioFrame } from "../../shared/link/index.js
 import type { AiPlan } from "../call-plan.js";
 import type { CallSession } from "../call-session.js";
 import type { RuntimeProvider } from "../config/secretary-config.js";
+import { greetingKey } from "../greeting-cache.js";
 import { frames as split, standInLog, testKey, utterance } from "./provider-harness.js";
 import { callStart, eventually, TestRelay } from "./relay-link.js";
 
@@ -145,7 +146,8 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
     await first.relay.waitForFrames(4, 5, 10_000);
     await eventually(() => session(first.callId).status(), (s) => s.facts.greetingMs !== null, 10_000);
     // The greeting is cached once its response is done.
-    await new Promise((r) => setTimeout(r, 1500));
+    const key = greetingKey({ secretaryId, provider: "openai-realtime:gpt-realtime", voice: "marin", text: plan(null).greeting! });
+    await eventually(() => env.GREETING_CACHE.get(env.GREETING_CACHE.idFromName(key)).get(), (g) => g !== null, 10_000);
     const second = await startCall(plan(provider(testKey("default")), null, secretaryId), 5);
     await second.relay.waitForFrames(5, 1, 5_000);
     const s = await session(second.callId).status();
