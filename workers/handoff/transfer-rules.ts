@@ -45,6 +45,14 @@ export class TransferRules {
     return [...new Set(this.rules.map((r) => r.department))];
   }
 
+  /**
+   * Whether an extension named by OmniPlay (an online agent) may be transferred to: the
+   * tenant's own CRM is trusted for the number, not for its shape.
+   */
+  isTransferable(extension: string): boolean {
+    return isSafeExtension(extension);
+  }
+
   /** The default transfer target, when one is configured and safe. */
   defaultTarget(): TransferTarget | null {
     const ext = this.defaultExtension;
