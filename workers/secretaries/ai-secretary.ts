@@ -278,7 +278,8 @@ export class AiSecretary implements Secretary {
     if (provider !== this.provider || this.ended) return;
     const vendor = this.d.candidates[this.next - 1]?.vendor;
     log("warn", "provider_failed", { callId: this.d.callId, provider: this.label, code: err instanceof ProviderError ? err.code : "error", error: String(err) });
-    if (vendor) markUnhealthy(vendor, this.d.now());
+    // One tenant's bad key says nothing about the vendor's health for the other calls.
+    if (vendor && !(err instanceof ProviderError && (err.code === "unauthorized" || err.code === "bad_request"))) markUnhealthy(vendor, this.d.now());
     provider.close("failover");
     if (this.waitingSince !== undefined) this.waitingSince = this.d.now(); // the next provider gets its own stall budget
     const next = this.makeNext();
