@@ -218,6 +218,9 @@ describe("an AI call through the hub (OpenAI Realtime stand-in)", { timeout: 30_
     caller.say(utterance(16000));
     const s = await eventually(() => session(callId).status(), (st) => st.transcript.some((t) => t.role === "agent" && t.text.startsWith("Claro")), 15_000);
     expect(s.provider).toBe("turn-based:openai");
+    const turn = (await eventually(() => session(callId).status(), (st) => st.turns.length > 0, 10_000)).turns[0]!;
+    // eslint-disable-next-line no-console -- a figure for the issue's note, not an assertion
+    console.log(`turn-based turn latency (end of speech by our VAD -> first answer audio sent): ${turn.latencyMs} ms`);
     expect(s.transcript.map((t) => t.role)).toEqual(expect.arrayContaining(["caller", "agent"]));
     await relay.waitForFrames(8, greetingFrames + 10, 10_000);
   });
