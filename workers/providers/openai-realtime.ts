@@ -93,6 +93,8 @@ export class OpenAiRealtime implements VoiceProvider {
   private readonly now: () => number;
   private sessionStartedAt = 0;
   private responding = 0;
+  /** Between speech_started and speech_stopped: a rollover now would lose the caller's words. */
+  private callerSpeaking = false;
   private rolling: Promise<void> | undefined;
   private closing = false;
   private requested: RealtimeSessionCreateRequest | undefined;
@@ -113,7 +115,7 @@ export class OpenAiRealtime implements VoiceProvider {
   }
 
   sendAudio(bytes: Uint8Array): void {
-    if (this.now() - this.sessionStartedAt > OPENAI_SESSION_MAX_MS - (this.options.rolloverMarginMs ?? 180_000) && this.responding === 0 && !this.rolling) {
+    if (this.now() - this.sessionStartedAt > OPENAI_SESSION_MAX_MS - (this.options.rolloverMarginMs ?? 180_000) && this.responding === 0 && !this.callerSpeaking && !this.rolling) {
       this.rolling = this.rollover().finally(() => (this.rolling = undefined));
     }
     this.send({ type: "input_audio_buffer.append", audio: base64Encode(bytes) });
@@ -231,9 +233,11 @@ export class OpenAiRealtime implements VoiceProvider {
         events.configured?.({ notAccepted: notAccepted(this.requested, ev.session) });
         return;
       case "input_audio_buffer.speech_started":
+        this.callerSpeaking = true;
         events.callerSpeechStarted();
         return;
       case "input_audio_buffer.speech_stopped":
+        this.callerSpeaking = false;
         events.callerSpeechStopped();
         return;
       case "conversation.item.input_audio_transcription.delta":
