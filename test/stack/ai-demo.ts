@@ -31,6 +31,7 @@ export async function aiDemoCall(audioPort: number, standIns: StandIns): Promise
     await call.waitForQuiet(800, 20_000);
     const greeting = call.receivedByteCount;
     say(`  agent   greeting heard: ${seconds(greeting)} of speech, first audio ${((call.received[0]?.at ?? t0) - t0).toFixed(0)} ms after the call connected`);
+    say(`          (this call has no event socket, only the audio stream: the relay first waits CALL_SOCKET_WAIT_MS, 1 s, for one)`);
     await call.stream(loadFixture("caller-greeting.wav").data);
     await call.stream(new Uint8Array(32_000));
     say(`  caller  "Bom dia, eu gostaria de saber o horário de funcionamento de vocês." (caller-greeting.wav)`);

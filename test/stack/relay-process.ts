@@ -18,6 +18,7 @@ export interface RelayProcess {
   child: ChildProcess;
   audioPort: number;
   healthPort: number;
+  outboundEslPort: number;
   /** Every JSON log line so far. */
   lines: RelayLogLine[];
   /** Resolves with the first log line (from now on, or already seen after `since`) matching `predicate`. */
@@ -100,6 +101,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   };
 
   const audio = await waitFor((l) => l.msg === "audio stream server listening", 30_000, 0);
+  const outbound = await waitFor((l) => l.msg === "outbound event socket server listening", 30_000, 0);
   const health = await waitFor((l) => l.msg === "health server listening", 30_000, 0);
   const audioPort = Number(audio.port);
   const healthPort = Number(health.port);
@@ -107,6 +109,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     child,
     audioPort,
     healthPort,
+    outboundEslPort: Number(outbound.port),
     lines,
     waitFor,
     async health() {

@@ -1,15 +1,17 @@
 /**
  * `npm start`: the whole local stack on this machine, offline. The Worker and
  * its Durable Objects run in workerd, the relay runs as a Node process
- * pointed at it, and one demo call streams real speech through them; the
- * diagnostic echo secretary plays it back. It prints what happened in plain
- * words, then keeps serving until Ctrl-C.
+ * pointed at it and at a simulated FreeSWITCH. `relay doctor` checks the
+ * setup, one demo call streams real speech to the diagnostic echo secretary
+ * and back, and one demo AI call talks to the demo secretary through a vendor
+ * stand-in. It prints what happened in plain words, then keeps serving until
+ * Ctrl-C.
  *
  * Ports: WORKER_PORT (8787), AUDIO_WS_PORT (8085), HEALTH_PORT (8086),
  * OUTBOUND_ESL_PORT (8022);
  * 0 picks a free one.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { sign } from "hono/jwt";
 import { aiDemoCall } from "./ai-demo.js";
 import { startLocalCloud, type LocalCloud } from "./cloud.js";
@@ -18,7 +20,9 @@ import { startLocalPostgres, type LocalPostgres } from "./postgres.js";
 import { startRelayProcess, type RelayProcess } from "./relay-process.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "./seed.js";
 import { startLocalStandIns, type StandIns } from "./stand-ins.js";
-import { percentile, SimulatedAudioStream } from "../sim/audio-stream-client.js";
+import { runDoctor } from "../../relay/cli/doctor.js";
+import { demoCall } from "../sim/freeswitch/demo-call.js";
+import { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -43,9 +47,10 @@ async function main(): Promise<void> {
   const verbose = process.env.VERBOSE === "1";
 
   say("Starting the local stack (offline; nothing leaves this machine).");
-  const running: { cloud?: LocalCloud; relay?: RelayProcess; postgres?: LocalPostgres; standIns?: StandIns } = {};
+  const running: { cloud?: LocalCloud; relay?: RelayProcess; postgres?: LocalPostgres; standIns?: StandIns; sim?: FreeSwitchSim } = {};
   const stop = async (code: number) => {
     await running.relay?.stop().catch(() => undefined);
+    await running.sim?.close().catch(() => undefined);
     await running.cloud?.stop().catch(() => undefined);
     await running.postgres?.stop().catch(() => undefined);
     await running.standIns?.close().catch(() => undefined);
@@ -77,8 +82,21 @@ async function main(): Promise<void> {
   running.cloud = cloud;
   say(`  cloud   Worker + RelayHub + CallSession running in workerd at ${cloud.url.origin} (${ms(performance.now() - t0)})`);
 
+  // A simulated FreeSWITCH: the relay logs into its event socket, and demo calls dial through it.
+  const sim = await FreeSwitchSim.start({ relayAudioPort: 0, relayOutboundPort: 0, password: randomBytes(12).toString("hex") });
+  running.sim = sim;
+  const relayEnv = { CLOUD_URL: cloud.url.origin, RELAY_TOKEN: token, ESL_HOST: "127.0.0.1", ESL_PORT: String(sim.eslPort), ESL_PASSWORD: sim.options.password, AUDIO_WS_PORT: String(audioPort), HEALTH_PORT: String(healthPort), OUTBOUND_ESL_PORT: String(outboundEslPort) };
+  say(`  pbx     simulated FreeSWITCH: event socket on 127.0.0.1:${sim.eslPort}`);
+  // Doctor before the relay starts, as an operator would: it opens a link with the relay's own
+  // token, and a second link for the same relay would replace the running relay's.
+  say("");
+  say("relay doctor (what an operator runs on a PBX before starting the relay):");
+  const doctorCode = await runDoctor(relayEnv, (line) => say(`  ${line}`));
+  say("");
+
   const t1 = performance.now();
   const relay = await startRelayProcess({
+    env: { ESL_HOST: relayEnv.ESL_HOST, ESL_PORT: relayEnv.ESL_PORT, ESL_PASSWORD: relayEnv.ESL_PASSWORD },
     cloudUrl: cloud.url.origin,
     relayToken: token,
     audioPort,
@@ -90,33 +108,21 @@ async function main(): Promise<void> {
   const up = await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
   say(`  relay   connected to the cloud as '${String(up.relayId ?? "?")}' (${ms(performance.now() - t1)}); audio WebSocket on 127.0.0.1:${relay.audioPort}`);
 
+  sim.options.relayAudioPort = relay.audioPort;
+  sim.options.relayOutboundPort = relay.outboundEslPort;
+
+
   const speech = loadFixture("caller-greeting.wav");
-  const callId = randomUUID();
-  const call = new SimulatedAudioStream({ port: relay.audioPort, secretaryId: randomUUID(), callId, callerNumber: "+5511999990000" });
   say("");
-  say(`Demo call ${callId}`);
-  say(`  caller  +5511999990000 dials the diagnostic echo secretary; mod_audio_stream is simulated`);
-  await call.connect();
-  say(`  call    started: the relay announced it on the link and the cloud opened its CallSession`);
+  say(`Demo call to the diagnostic echo secretary (FreeSWITCH simulated: dialplan socket + mod_audio_stream)`);
   const seconds = speech.data.byteLength / 2 / speech.sampleRate;
-  say(`  audio   streaming ${seconds.toFixed(1)} s of Brazilian Portuguese speech (caller-greeting.wav, ${speech.sampleRate / 1000} kHz, 20 ms frames)`);
-  await call.stream(speech.data);
-  try {
-    await call.waitForBytes(speech.data.byteLength, 10_000);
-  } catch (err) {
-    say(`  echo    INCOMPLETE: ${(err as Error).message}`);
-  }
-  const back = call.receivedAudio();
-  const frameBytes = (speech.sampleRate / 50) * 2;
-  const identical = Buffer.compare(Buffer.from(back), Buffer.from(speech.data)) === 0;
-  say(`  frames  ${call.sentAt.length} out, ${Math.floor(back.byteLength / frameBytes)} back; audio back ${identical ? "identical to what was sent" : "DIFFERENT from what was sent"}`);
-  const trips = call.roundTrips(frameBytes);
-  if (trips.length > 0) {
-    say(`  round   trip relay -> cloud -> relay per 20 ms frame: p50 ${ms(percentile(trips, 50))}, p99 ${ms(percentile(trips, 99))}, max ${ms(Math.max(...trips))}`);
-  }
-  await call.close();
-  await relay.waitFor((l) => l.msg === "call ended", 5_000, 0).catch(() => undefined);
-  say(`  call    ended (the caller hung up; the relay sent call.end)`);
+  say(`  caller  speaks ${seconds.toFixed(1)} s of Brazilian Portuguese (caller-greeting.wav, ${speech.sampleRate / 1000} kHz, 20 ms frames)`);
+  const echo = await demoCall(sim, speech.data);
+  say(`  call    ${echo.callId}: the relay paired the event socket and the audio stream and announced the call on the link`);
+  say(`  audio   ${Math.ceil(echo.sentBytes / 640)} frames out; ${echo.playedBytes} of ${echo.sentBytes} bytes came back and FreeSWITCH played them as ${echo.files} files, in order`);
+  say(`  result  audio back ${echo.identical ? "identical to what was sent" : "DIFFERENT from what was sent"}; first playback ${echo.firstPlaybackMs === undefined ? "never" : ms(echo.firstPlaybackMs)} after the first frame`);
+  say(`  call    ended: the caller hung up, the relay sent call.end and ${echo.socketClosed ? "closed the lingering event socket" : "DID NOT close the event socket"}`);
+  const identical = echo.identical && echo.socketClosed;
   const aiOk = await aiDemoCall(relay.audioPort, standIns);
   say("");
   say(`Serving. Relay health: http://127.0.0.1:${relay.healthPort}/health   Worker health: ${cloud.url.origin}/health`);
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
   say(`Config API: ${cloud.url.origin}/v1 (OpenAPI: ${cloud.url.origin}/v1/openapi.json). Demo tenant admin token, valid 12 h:`);
   say(`  export TOKEN=${adminToken}`);
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${cloud.url.origin}/v1/secretaries/${DEMO_SECRETARY_ID}`);
-  if (!identical || !aiOk) process.exitCode = 1;
+  if (!identical || !aiOk || doctorCode !== 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
