@@ -32,6 +32,8 @@ export interface EchoStubCounters {
 export class EchoStub {
   readonly counters: EchoStubCounters = { messagesIn: 0, bytesIn: 0, framesIn: 0, messagesOut: 0, bytesOut: 0, protocolErrors: 0 };
   onUpFrame: ((payload: Uint8Array, at: number) => void) | undefined;
+  /** Per slot, the messages that carried its frames: what each CallSession would get as RPCs from the hub. */
+  readonly messagesPerSlot = new Map<number, number>();
 
   private constructor(
     private readonly wss: WebSocketServer,
@@ -59,6 +61,7 @@ export class EchoStub {
 
   resetCounters(): void {
     for (const key of Object.keys(this.counters) as (keyof EchoStubCounters)[]) this.counters[key] = 0;
+    this.messagesPerSlot.clear();
   }
 
   async close(): Promise<void> {
@@ -86,15 +89,18 @@ export class EchoStub {
         return;
       }
       const back: AudioFrame[] = [];
+      const slots = new Set<number>();
       for (const item of items) {
         if (item.kind === "control" && item.message.type === "hello") {
           ws.send(encodeLinkMessage([{ type: "welcome", protocolVersion: PROTOCOL_VERSION, relayId: "bench-relay", limits: { ...DEFAULT_LIMITS }, heartbeatIntervalMs: 2000 }]));
         } else if (item.kind === "audio" && item.frame.direction === Direction.Up) {
           this.counters.framesIn++;
           this.onUpFrame?.(item.frame.payload, at);
+          slots.add(item.frame.slot);
           back.push({ ...item.frame, direction: Direction.Down });
         }
       }
+      for (const slot of slots) this.messagesPerSlot.set(slot, (this.messagesPerSlot.get(slot) ?? 0) + 1);
       if (back.length === 0) return;
       const out = encodeLinkMessage([], back);
       this.counters.messagesOut++;

@@ -35,6 +35,7 @@ export interface LatencyRun {
 export interface CostRun {
   calls: number;
   seconds: number;
+  framesSent: number;
   framesLost: number;
   roundTripP50Ms: number;
   roundTripP99Ms: number;
@@ -151,6 +152,7 @@ async function costRun(relay: RelayProcess, calls: number, seconds: number): Pro
     return {
       calls,
       seconds: wall,
+      framesSent: s.framesSent,
       framesLost: Math.max(0, s.framesSent - s.framesEchoed),
       roundTripP50Ms: pct(s.roundTrips, 50),
       roundTripP99Ms: pct(s.roundTrips, 99),
