@@ -5,6 +5,8 @@
  * for a second one) and how the handoff ended, which the conversation
  * record takes at the end of the call.
  */
+import type { ConversationRecord } from "../db/conversation-records.js";
+import { HANDOFF_REASONS, OUTCOMES } from "../api/schemas/conversation.js";
 import { migrate } from "../storage/schema.js";
 import type { HandoffResult } from "./controller.js";
 import type { Ticket, TicketStore } from "./omniplay.js";
@@ -74,4 +76,14 @@ export class HandoffStore implements TicketStore {
   private row(): Row | undefined {
     return this.storage.sql.exec<Row>("SELECT ticket, reason, outcome, summary, error, duration_ms FROM handoff WHERE id = 1").toArray()[0];
   }
+}
+
+/** The conversation record's handoff fields; only what a handoff set, so a call without one keeps the defaults. */
+export function handoffFields(h: StoredHandoff): Partial<ConversationRecord> {
+  const out: Partial<ConversationRecord> = {};
+  if (h.reason && (HANDOFF_REASONS as readonly string[]).includes(h.reason)) out.handoffReason = h.reason as (typeof HANDOFF_REASONS)[number];
+  if (h.outcome && (OUTCOMES as readonly string[]).includes(h.outcome)) out.outcome = h.outcome as (typeof OUTCOMES)[number];
+  if (h.ticketId) out.ticketId = h.ticketId.slice(0, 64);
+  if (h.summary) out.summary = h.summary.slice(0, 20_000);
+  return out;
 }

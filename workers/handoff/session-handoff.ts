@@ -32,7 +32,7 @@ export interface AgentVoice {
   /** The provider stops hearing the caller. */
   stopListening(): void;
   /** Controls for the relay now (not waiting for the next upstream call). */
-  push(controls: ControlInput[]): void;
+  sendControls(controls: ControlInput[]): void;
 }
 
 /** What the AI secretary tells the handoff. */
@@ -49,6 +49,8 @@ export interface HandoffObserver {
   providerLost(): boolean;
   end(): void;
 }
+
+const PLAYED_GRACE_MS = 600;
 
 export interface CallHandoff {
   controller: HandoffController;
@@ -71,9 +73,8 @@ export function createCallHandoff(d: CallHandoffDeps): CallHandoff {
   const callId = d.info.callId;
   const store = new HandoffStore(d.storage);
   const marks = new LineMarks(callId);
-  const queued: ControlInput[] = [];
   // Commands go out at once (a presence check must not wait for the next caller frame).
-  const commands = new RelayCommands(callId, (c) => d.voice()?.push([c]), 10_000);
+  const commands = new RelayCommands(callId, (c) => d.voice()?.sendControls([c]), 10_000);
   const omniplay = h.omniplay ? new OmniplayClient({ baseUrl: h.omniplay.baseUrl, serviceToken: h.omniplay.serviceToken, companyId: h.companyId }) : null;
   const record = d.record;
 
@@ -136,21 +137,30 @@ export function createCallHandoff(d: CallHandoffDeps): CallHandoff {
     ports,
   );
 
+  // The greeting is not a turn: agent answers count once the caller has spoken.
+  let callerSpoke = false;
   const observer: HandoffObserver = {
-    callerFinal: (text) => controller.callerSaid(text),
-    agentFinal: () => controller.agentAnswered(),
+    callerFinal: (text) => {
+      callerSpoke = true;
+      controller.callerSaid(text);
+    },
+    agentFinal: () => {
+      if (callerSpoke) controller.agentAnswered();
+    },
     agentAudio: (id) => marks.agentAudio(id),
     responseDone: (id) => marks.responseDone(id),
     control: (m) => {
       if (m.type === "command.result") return commands.result(m);
       if (m.type === "playback.event") {
         const line = marks.played(m);
-        if (line) controller.played(line);
+        // The relay's mark is its own estimate of FreeSWITCH's play-out, which runs a little late
+        // (~1 ms per 100 ms file): a short grace keeps the last syllable of a goodbye from being cut.
+        if (line) setTimeout(() => controller.played(line), PLAYED_GRACE_MS);
         return line !== undefined;
       }
       return false;
     },
-    controlsDue: (drained) => [...queued.splice(0), ...marks.due(drained)],
+    controlsDue: (drained) => marks.due(drained),
     providerLost: () => {
       if (!h.enabled || controller.phase !== "idle") return false;
       controller.providerFailed();
