@@ -6,7 +6,7 @@
  *   npm run bench                      full run (~4 min)
  *   npm run bench -- --quick           smaller ramps and shorter runs (~2 min)
  *   npm run bench -- --max-calls 3000  ramp the relay further
- *   npm run bench -- --do-calls 100    echo calls through workerd (CPU per call, bandwidth)
+ *   npm run bench -- --do-calls 50     echo calls through workerd (CPU per call, downlink bandwidth)
  *   npm run bench -- --link-calls 500  calls for the messages per second per Durable Object
  *   npm run bench -- --ai-calls 50     AI calls for the CPU per AI call figure
  *   npm run bench -- --compare a.json b.json   two runs side by side
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   if (values.compare) return compare(positionals);
   const quick = values.quick;
   const maxCalls = Number(values["max-calls"] ?? (quick ? 800 : 2000));
-  const doCalls = Number(values["do-calls"] ?? (quick ? 50 : 100));
+  const doCalls = Number(values["do-calls"] ?? 50);
   const linkCalls = Number(values["link-calls"] ?? 500);
   const ramp = [50, 100, 200, 300, 400, 600, 800, 1000, 1500, 2000, 2500, 3000, 4000].filter((n) => n <= maxCalls);
   const log = (line: string) => console.log(line);
@@ -192,8 +192,8 @@ function buildRows({ capacity: fileCapacity, streamCapacity, bare, stack, barge,
       });
     }
     rows.push({
-      figure: "link bandwidth per call, up / down",
-      value: `${f(cost.upKbitPerCall, 0)} / ${f(cost.downKbitPerCall, 0)} kbit/s`,
+      figure: `link bandwidth per call, up (${rate.calls} calls) / down (${cost.calls} calls, via the hub)`,
+      value: `${f(rate.upKbitPerCall, 0)} / ${f(cost.downKbitPerCall, 0)} kbit/s${overloaded ? " (down: workerd overloaded)" : ""}`,
       floor: "PCM16 16 kHz = 256 kbit/s",
       goal: "",
       met: "",
