@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ControlInput } from "../../../shared/link/index.js";
 import { handoffLines, spelled } from "../../../workers/handoff/handoff-plan.js";
+import { handoffFields } from "../../../workers/handoff/handoff-store.js";
 import { LineMarks, RelayCommands } from "../../../workers/handoff/relay-links.js";
 import { collectText, fallbackSummary, summaryMessages, ticketRequest } from "../../../workers/handoff/ticket-body.js";
 
@@ -108,5 +109,19 @@ describe("handoff lines", () => {
     expect(pt.ticket("48210")).toBe("Registrei seu recado. O número do protocolo é 4 8 2 1 0. Repetindo: 4 8 2 1 0. Até mais!");
     expect(pt.transferring({ department: "suporte", extension: "201", context: null, kind: "extension" })).toMatch(/suporte/);
     expect(handoffLines({ language: "en-US", farewell: null }).farewell).toBe("Thank you for calling. Goodbye!");
+  });
+});
+
+describe("handoffFields (the conversation record's part)", () => {
+  it("takes only what a handoff set, and only known values", () => {
+    const none = { ticketId: null, reason: null, outcome: null, summary: null, error: null, durationMs: null };
+    expect(handoffFields(none)).toEqual({});
+    expect(handoffFields({ ...none, reason: "after_hours", outcome: "ticket_created", ticketId: "48210", summary: "Resumo" })).toEqual({
+      handoffReason: "after_hours",
+      outcome: "ticket_created",
+      ticketId: "48210",
+      summary: "Resumo",
+    });
+    expect(handoffFields({ ...none, reason: "whatever", outcome: "exploded" })).toEqual({});
   });
 });
