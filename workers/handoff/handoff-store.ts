@@ -5,11 +5,10 @@
  * for a second one) and how the handoff ended, which the conversation
  * record takes at the end of the call.
  */
-import type { ConversationRecord } from "../db/conversation-records.js";
-import { HANDOFF_REASONS, OUTCOMES } from "../api/schemas/conversation.js";
 import { migrate } from "../storage/schema.js";
 import type { HandoffResult } from "./controller.js";
 import type { Ticket, TicketStore } from "./omniplay.js";
+import type { StoredHandoff } from "./record-fields.js";
 
 export const HANDOFF_MIGRATIONS = [
   `CREATE TABLE handoff (
@@ -22,15 +21,6 @@ export const HANDOFF_MIGRATIONS = [
     duration_ms INTEGER
   )`,
 ];
-
-export interface StoredHandoff {
-  ticketId: string | null;
-  reason: string | null;
-  outcome: string | null;
-  summary: string | null;
-  error: string | null;
-  durationMs: number | null;
-}
 
 type Row = { ticket: string | null; reason: string | null; outcome: string | null; summary: string | null; error: string | null; duration_ms: number | null };
 
@@ -78,12 +68,3 @@ export class HandoffStore implements TicketStore {
   }
 }
 
-/** The conversation record's handoff fields; only what a handoff set, so a call without one keeps the defaults. */
-export function handoffFields(h: StoredHandoff): Partial<ConversationRecord> {
-  const out: Partial<ConversationRecord> = {};
-  if (h.reason && (HANDOFF_REASONS as readonly string[]).includes(h.reason)) out.handoffReason = h.reason as (typeof HANDOFF_REASONS)[number];
-  if (h.outcome && (OUTCOMES as readonly string[]).includes(h.outcome)) out.outcome = h.outcome as (typeof OUTCOMES)[number];
-  if (h.ticketId) out.ticketId = h.ticketId.slice(0, 64);
-  if (h.summary) out.summary = h.summary.slice(0, 20_000);
-  return out;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ControlInput } from "../../../shared/link/index.js";
 import { handoffLines, spelled } from "../../../workers/handoff/handoff-plan.js";
-import { handoffFields } from "../../../workers/handoff/handoff-store.js";
+import { handoffFields } from "../../../workers/handoff/record-fields.js";
 import { LineMarks, RelayCommands } from "../../../workers/handoff/relay-links.js";
 import { collectText, fallbackSummary, summaryMessages, ticketRequest } from "../../../workers/handoff/ticket-body.js";
 
