@@ -31,6 +31,14 @@ describe("candidatesFor", () => {
     ]);
   });
 
+  it("a fallback with the primary's vendor and model (a second key) is still a fallback", () => {
+    const primary = p("openai", "realtime", "gpt-realtime", "key-1");
+    const second = { ...p("openai", "realtime", "gpt-realtime", "key-2"), id: "second-account" };
+    expect(labels(plan("realtime", primary, second))).toEqual(["openai-realtime:gpt-realtime", "openai-realtime:gpt-realtime", "turn-based:openai"]);
+    // The same configured provider twice is one candidate.
+    expect(labels(plan("realtime", primary, primary))).toEqual(["openai-realtime:gpt-realtime", "turn-based:openai"]);
+  });
+
   it("turn_based: the pipeline on the OpenAI key, then the fallback", () => {
     expect(labels(plan("turn_based", p("openai", "llm", "gpt-4o-mini"), p("elevenlabs", "realtime", "agent_1")))).toEqual(["turn-based:openai", "elevenlabs-agents:agent_1"]);
   });

@@ -17,6 +17,11 @@ import { TurnBasedPipeline } from "./turn-based/pipeline.js";
 export interface Candidate {
   /** For logs and the call record. */
   label: string;
+  /**
+   * What makes two candidates the same session: the configured provider (two OpenAI providers
+   * with the same model but different keys are two candidates), or the one turn-based pipeline.
+   */
+  key: string;
   vendor: string;
   make(setup: SessionSetup): VoiceProvider;
 }
@@ -55,6 +60,7 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
   if (p.vendor === "openai" && p.kind === "realtime") {
     return {
       label: `openai-realtime:${p.model ?? "gpt-realtime"}`,
+      key: `provider:${p.id}`,
       vendor: "openai",
       make: (setup) =>
         new OpenAiRealtime({
@@ -70,6 +76,7 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
     const baseUrl = envBase(p, env.GEMINI_BASE_URL);
     return {
       label: `gemini-live:${model}`,
+      key: `provider:${p.id}`,
       vendor: "gemini",
       make: (setup) => new GeminiLive({ apiKey: keyFor(p, env.GEMINI_BASE_URL), model, setup, ...(baseUrl ? { baseUrl } : {}) }),
     };
@@ -80,6 +87,7 @@ function realtime(p: RuntimeProvider, env: Env): Candidate | undefined {
     const baseUrl = envBase(p, env.ELEVENLABS_BASE_URL);
     return {
       label: `elevenlabs-agents:${agentId}`,
+      key: `provider:${p.id}`,
       vendor: "elevenlabs",
       make: (setup) => new ElevenLabsAgent({ agentId, apiKey: p.apiKey, setup, ...(baseUrl ? { baseUrl } : {}) }),
     };
@@ -95,6 +103,7 @@ function turnBased(plan: AiPlan, env: Env): Candidate | undefined {
   const model = (kind: RuntimeProvider["kind"]) => providers.find((q) => q.kind === kind)?.model ?? undefined;
   return {
     label: "turn-based:openai",
+    key: "turn-based",
     vendor: "openai-rest",
     make: (setup) =>
       new TurnBasedPipeline(
@@ -115,7 +124,7 @@ function turnBased(plan: AiPlan, env: Env): Candidate | undefined {
 export function candidatesFor(plan: AiPlan, env: Env, now = Date.now()): Candidate[] {
   const out: Candidate[] = [];
   const add = (c: Candidate | undefined) => {
-    if (c && !out.some((o) => o.label === c.label)) out.push(c);
+    if (c && !out.some((o) => o.key === c.key)) out.push(c);
   };
   const primary = plan.provider ? realtime(plan.provider, env) : undefined;
   const fallback = plan.fallbackProvider ? realtime(plan.fallbackProvider, env) : undefined;
