@@ -10,6 +10,8 @@ import { DurableObject } from "cloudflare:workers";
 import { CloseCode, ControlType, HEARTBEAT_PING, HEARTBEAT_PONG, LinkDecoder, LinkErrorCode, LinkProtocolError } from "../shared/link/index.js";
 import { resolveLimits, type LinkItem } from "../shared/link/index.js";
 import { encodeDownlink, isEmptyDownlink, type Downlink } from "./downlink.js";
+import type { ApiBindings } from "./api/bindings.js";
+import { noteRelaySoftware } from "./auth/call-authz.js";
 import type { Env } from "./env.js";
 import { CallDeliveries, type DeliveryKind } from "./hub/call-deliveries.js";
 import { CallRoutes, type CallRoute } from "./hub/call-routes.js";
@@ -113,6 +115,7 @@ export class RelayHub extends DurableObject<Env> {
         return;
       }
       if (!completeHandshake(ws, conn, first.message, this.limits)) return;
+      this.ctx.waitUntil(noteRelaySoftware({ relayId: conn.relayId, tenantId: conn.tenantId }, first.message.software, this.env as unknown as ApiBindings));
       next = 1;
     }
     // Awaiting keeps this event open until the message's deliveries land; it does not hold up

@@ -102,6 +102,15 @@ describe("config API in workerd through Hyperdrive", () => {
   });
 });
 
+/** The relay's listing once `ready` holds (the hub records the hello's software after the welcome). */
+async function pollRelay(relayId: string, ready: (r: { softwareVersion: string | null; lastSeenAt: string | null }) => boolean) {
+  for (let i = 0; ; i++) {
+    const relay = (await api("GET", `/relays/${relayId}`, admin)).body! as unknown as { softwareVersion: string | null; lastSeenAt: string | null };
+    if (ready(relay) || i >= 100) return relay;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe("relay link with per-relay tokens", () => {
   it("accepts an issued token as its relay and tenant, and refuses it once revoked", async () => {
     const issued = await api("POST", "/relays", admin, { name: "PBX A" });
@@ -115,7 +124,10 @@ describe("relay link with per-relay tokens", () => {
     const welcome = await relay.waitForControl("welcome");
     expect(welcome.relayId).toBe(relayId);
     relay.close();
-    expect((await api("GET", `/relays/${relayId}`, admin)).body!.lastSeenAt).not.toBeNull();
+    const listed = await pollRelay(relayId, (r) => r.softwareVersion !== null);
+    expect(listed.lastSeenAt).not.toBeNull();
+    // The hub records what the relay said in its hello, for the relay listing.
+    expect(listed.softwareVersion).toBe("test-relay/0");
 
     expect((await api("DELETE", `/relays/${relayId}`, admin)).status).toBe(200);
     expect(await authenticateRelay(token, env)).toBeNull();

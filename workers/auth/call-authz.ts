@@ -12,7 +12,7 @@ import { env as workerEnv } from "cloudflare:workers";
 import type { ControlOf } from "../../shared/link/index.js";
 import type { ApiBindings } from "../api/bindings.js";
 import { createSql, type Sql } from "../db/client.js";
-import { relayMayServe } from "../db/relay-identity.js";
+import { recordRelaySoftware, relayMayServe } from "../db/relay-identity.js";
 import { log } from "../log.js";
 import type { RelayIdentity } from "./relay-auth.js";
 
@@ -57,5 +57,21 @@ export async function authorizeCall(
     clients.delete(identity.relayId);
     log("error", "call_authz_database_error", { relayId: identity.relayId, error: err instanceof Error ? err.message : String(err) });
     return { allowed: false, reason: "secretary could not be checked" };
+  }
+}
+
+/**
+ * Records the software version a relay announced in its hello, for the relay
+ * listing. Only relays issued by the config API have a row; the development
+ * token (no tenant) and a Worker without a database have nothing to update.
+ * Never throws: the version is informational, the link does not wait for it.
+ */
+export async function noteRelaySoftware(identity: RelayIdentity, software: string, env: ApiBindings): Promise<void> {
+  if (!UUID_RE.test(identity.tenantId) || !env.HYPERDRIVE) return;
+  try {
+    await recordRelaySoftware(clientFor(identity.relayId, env.HYPERDRIVE.connectionString), identity.relayId, software);
+  } catch (err) {
+    clients.delete(identity.relayId);
+    log("warn", "relay_software_not_recorded", { relayId: identity.relayId, error: err instanceof Error ? err.message : String(err) });
   }
 }
