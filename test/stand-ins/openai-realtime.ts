@@ -9,7 +9,9 @@
  * out), and validates `conversation.item.truncate` the way the API does.
  *
  * Scenarios (by API key, `sk-test-<scenario>-...`): default, `tool` (the
- * first answer is a call of the `echo` tool), `error` (a server_error and
+ * first answer is a call of the `echo` tool), `transfer`, `message` and
+ * `hostile` (the first answer calls transfer_call or take_message, the
+ * hostile one with injected text in its arguments), `error` (a server_error and
  * close 1011 after the first utterance), `stall` (never answers),
  * `unauthorized` (401 at the upgrade).
  */
@@ -24,6 +26,14 @@ import { scenarioOf, startStandIn, type StandIn } from "./server.js";
 import { chunks, LINES, sleep, speechBytes, type Line } from "./speech.js";
 
 const CALLER_LINES: Line[] = ["caller-greeting", "caller-interrupts", "caller-support", "caller-wants-human"];
+
+/** Scenarios whose first answer is a tool call: the handoff tools as a model would call them, and a hostile one. */
+const TOOL_SCENARIOS: Record<string, [string, Record<string, unknown>]> = {
+  tool: ["echo", { text: "ping" }],
+  transfer: ["transfer_call", { department: "suporte", reason: "problema na internet" }],
+  hostile: ["transfer_call", { department: "suporte\r\nuuid_kill", extension: "200 XML default\nsystem", reason: "x" }],
+  message: ["take_message", { summary: "Cliente quer retorno sobre a fatura.", callback_number: "+5511988887777" }],
+};
 
 type Format = { type: "audio/pcm"; rate: 24000 } | { type: "audio/pcmu" } | { type: "audio/pcma" };
 
@@ -135,18 +145,19 @@ class RealtimeConnection {
       this.ws.close(1011, "server_error");
       return;
     }
-    if (this.scenario === "tool" && turn === 0) return this.callTool();
+    const scripted = TOOL_SCENARIOS[this.scenario];
+    if (scripted && turn === 0) return this.callTool(...scripted);
     await this.respond("agent-transfer");
   }
 
-  private callTool(): void {
+  private callTool(name: string, toolArgs: Record<string, unknown>): void {
     const id = this.id("resp");
     const callId = this.id("call");
-    const args = JSON.stringify({ text: "ping" });
+    const args = JSON.stringify(toolArgs);
     this.emit({ type: "response.created", response: { id, object: "realtime.response", status: "in_progress", output: [] } });
-    this.emit({ type: "response.output_item.added", response_id: id, output_index: 0, item: { id: this.id("item"), type: "function_call", call_id: callId, name: "echo", arguments: "" } });
+    this.emit({ type: "response.output_item.added", response_id: id, output_index: 0, item: { id: this.id("item"), type: "function_call", call_id: callId, name, arguments: "" } });
     this.emit({ type: "response.function_call_arguments.delta", response_id: id, item_id: "", output_index: 0, call_id: callId, delta: args });
-    this.emit({ type: "response.function_call_arguments.done", response_id: id, item_id: "", output_index: 0, call_id: callId, name: "echo", arguments: args });
+    this.emit({ type: "response.function_call_arguments.done", response_id: id, item_id: "", output_index: 0, call_id: callId, name, arguments: args });
     this.emit({ type: "response.done", response: { id, object: "realtime.response", status: "completed", output: [], usage: { total_tokens: 30, input_tokens: 20, output_tokens: 10 } } });
   }
 
