@@ -13,6 +13,7 @@
 import type { Env } from "./env.js";
 import type { CallStartInfo } from "./call-session.js";
 import { secretaryConfigLoader, type RuntimeProvider } from "./config/secretary-config.js";
+import { handoffPlanOf, type HandoffPlan } from "./handoff/handoff-plan.js";
 import type { SessionSetup } from "./providers/provider.js";
 
 export interface AiPlan {
@@ -31,6 +32,8 @@ export interface AiPlan {
   vad: SessionSetup["vad"];
   /** Offer the diagnostic `echo` tool (tests, diagnostics). */
   diagnosticTools?: boolean;
+  /** Keywords, hours, transfer rules, OmniPlay (workers/handoff); absent: no handoff tools. */
+  handoff?: HandoffPlan;
   /** Overrides of the failure timeouts (tests); defaults in ai-secretary.ts. */
   timeouts?: { openMs?: number; stallMs?: number };
 }
@@ -61,5 +64,6 @@ export async function resolveCallPlan(env: Env, info: CallStartInfo): Promise<Ca
     language: s.language,
     greeting: s.greeting,
     vad: s.vad,
+    handoff: handoffPlanOf(config),
   };
 }

@@ -20,6 +20,8 @@ import { CALL_RECORD_MIGRATIONS, CallRecord, type CallFacts, type TranscriptRow,
 import { exportConversation } from "./secretaries/conversation-export.js";
 import { EchoSecretary, resolveEchoDelayMs } from "./secretaries/echo.js";
 import type { Secretary, SecretaryOutput } from "./secretaries/secretary.js";
+import { HandoffStore } from "./handoff/handoff-store.js";
+import { handoffFields } from "./handoff/record-fields.js";
 import { migrate } from "./storage/schema.js";
 
 /** What the hub tells a session about its call (call.start / call.resume). */
@@ -195,7 +197,7 @@ export class CallSession extends DurableObject<Env> {
     this.flush(row.ended_at, true);
     if (row.secretary_kind === "ai") {
       const r = this.ctx.storage.sql.exec<{ info: string; started_at: number }>("SELECT info, started_at FROM session WHERE id = 1").one();
-      await exportConversation(this.env, JSON.parse(r.info) as CallStartInfo, this.record, r.started_at, row.ended_at);
+      await exportConversation(this.env, JSON.parse(r.info) as CallStartInfo, this.record, r.started_at, row.ended_at, handoffFields(new HandoffStore(this.ctx.storage).read()));
     }
     log("info", "call_ended", { relayId: row.relay_id, callId: row.call_id, reason, framesIn: row.frames_in, framesOut: row.frames_out });
   }
@@ -251,7 +253,11 @@ export class CallSession extends DurableObject<Env> {
   }
 
   private startAi(info: CallStartInfo, plan: AiPlan, greet: boolean): AiSecretary {
-    return makeAiSecretary(this.env, info, greet ? plan : { ...plan, greeting: null }, this.record, (out) => (this.activeRow() ? this.output(out) : undefined));
+    const startedAt = this.ctx.storage.sql.exec<{ started_at: number }>("SELECT started_at FROM session WHERE id = 1").one().started_at;
+    return makeAiSecretary(this.env, info, greet ? plan : { ...plan, greeting: null }, this.record, (out) => (this.activeRow() ? this.output(out) : undefined), {
+      storage: this.ctx.storage,
+      startedAt,
+    });
   }
 
   /** Numbers the secretary's audio and persists what must survive. */

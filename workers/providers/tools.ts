@@ -1,8 +1,9 @@
 /**
- * The tools a session offers its provider. The handoff tools
- * (transfer_call, take_message, end_call) come with the handoff issue; until
- * then the registry offers `echo` to diagnostic calls, which proves the
- * round trip (model -> tool -> model) on every vendor. A tool that throws is a failure the call
+ * The tools a session offers its provider: the handoff tools
+ * (workers/handoff/tools.ts: transfer_call, take_message, end_call,
+ * check_business_hours) to every AI call with a handoff plan, and `echo` to
+ * diagnostic calls, which proves the round trip (model -> tool -> model) on
+ * every vendor. A tool that throws is a failure the call
  * survives: the model gets `{ error }` and carries on.
  */
 import type { ToolCall, ToolSpec } from "./provider.js";
@@ -44,9 +45,9 @@ export const echoTool: Tool = {
 };
 
 /**
- * The tools a call's provider is offered. None for real callers until the handoff tools land
- * (a diagnostic echo would only puzzle a real model); `diagnostic` adds `echo`.
+ * The tools a call's provider is offered: the call's handoff tools, and `echo` only when
+ * `diagnostic` (a diagnostic echo would only puzzle a real model).
  */
-export function toolsFor(options: { diagnostic?: boolean } = {}): ToolRegistry {
-  return new ToolRegistry(options.diagnostic ? [echoTool] : []);
+export function toolsFor(options: { diagnostic?: boolean; handoff?: readonly Tool[] } = {}): ToolRegistry {
+  return new ToolRegistry([...(options.diagnostic ? [echoTool] : []), ...(options.handoff ?? [])]);
 }

@@ -11,9 +11,10 @@
  * ends with a clear cause (the handoff issue adds transfer and message).
  */
 import { EnergyVad } from "../../shared/audio/vad.js";
-import { concatBytes } from "../../shared/link/index.js";
+import { concatBytes, type ControlInput } from "../../shared/link/index.js";
 import type { AiPlan } from "../call-plan.js";
 import type { SessionControl, UpFrame } from "../downlink.js";
+import type { AgentVoice, HandoffObserver } from "../handoff/session-handoff.js";
 import { greetingKey, type GreetingStore } from "../greeting-cache.js";
 import { log } from "../log.js";
 import { markUnhealthy, type Candidate } from "../providers/factory.js";
@@ -33,6 +34,8 @@ export interface AiSecretaryDeps {
   tools: ToolRegistry;
   greetings?: GreetingStore;
   record: CallRecord;
+  /** The call's handoff (workers/handoff): told what happens on the call, may take it over. */
+  handoff?: HandoffObserver;
   /** Output that cannot wait for the next upstream call (barge-in clears, audio while the caller is silent). */
   push(out: SecretaryOutput): void;
   now(): number;
@@ -43,7 +46,7 @@ export interface AiSecretaryDeps {
   pumpMs?: number;
 }
 
-export class AiSecretary implements Secretary {
+export class AiSecretary implements Secretary, AgentVoice {
   private provider: VoiceProvider | undefined;
   private label = "";
   private ready = false;
@@ -59,6 +62,8 @@ export class AiSecretary implements Secretary {
   private pump: ReturnType<typeof setInterval> | undefined;
   private lastReturnAt = 0;
   private ended = false;
+  /** False once a handoff took the call: the provider no longer hears the caller, and nobody barges in. */
+  private listening = true;
   private startedAt = 0;
   private greeting: { key: string; text: string; responseId?: string; chunks: Uint8Array[]; said: boolean } | undefined;
   /** Output pushed through the hub rather than returned on an upstream call. */
@@ -109,7 +114,7 @@ export class AiSecretary implements Secretary {
 
   audio(frames: readonly UpFrame[], nowMs: number): SecretaryOutput {
     this.lastReturnAt = nowMs;
-    if (this.provider) {
+    if (this.provider && this.listening) {
       const samples = this.input.push(frames, this.provider, this.ready);
       // Our own ears, for vendors that only signal barge-in while generating.
       if (this.provider.localBargeIn && samples.length > 0) {
@@ -122,6 +127,7 @@ export class AiSecretary implements Secretary {
   }
 
   control(message: SessionControl, nowMs: number): SecretaryOutput {
+    if (this.d.handoff?.control(message)) return this.take(nowMs);
     if (message.type === "playback.event" && message.event === "cleared") this.truncation.relayCleared(message.playedMs);
     return this.take(nowMs);
   }
@@ -131,6 +137,7 @@ export class AiSecretary implements Secretary {
     this.ended = true;
     if (this.pump !== undefined) clearInterval(this.pump);
     this.truncation.cancel();
+    this.d.handoff?.end();
     this.provider?.close(reason);
     if (this.d.record.facts().outcome === null) this.d.record.outcome("completed");
   }
@@ -141,8 +148,26 @@ export class AiSecretary implements Secretary {
     this.d.push(out);
   }
 
+  /** The agent says `text` (a handoff line); rejects when no provider is ready to say it. */
+  async say(text: string): Promise<void> {
+    const provider = this.provider;
+    if (!provider || !this.ready || this.ended) throw new Error("no provider to speak");
+    await provider.say(text);
+  }
+
+  stopListening(): void {
+    this.listening = false;
+  }
+
+  sendControls(controls: ControlInput[]): void {
+    if (!this.ended) this.push({ audio: [], controls });
+  }
+
   private take(nowMs: number): SecretaryOutput {
-    return { audio: this.playback.take(nowMs), controls: [] };
+    const audio = this.playback.take(nowMs);
+    // A line's mark must follow its audio (controls go before frames): only once nothing is left to send.
+    const controls = this.d.handoff?.controlsDue(audio.length === 0 && this.playback.queuedMs === 0) ?? [];
+    return { audio, controls };
   }
 
   private onPump(): void {
@@ -208,9 +233,10 @@ export class AiSecretary implements Secretary {
         if (g && responseId === g.responseId) g.chunks.push(bytes);
         this.waitingSince = undefined;
         this.playback.push(provider.output, bytes, responseId);
+        this.d.handoff?.agentAudio(responseId);
       },
       callerSpeechStarted: () => {
-        if (live() && this.playback.speaking(this.d.now())) this.startBargeIn();
+        if (live() && this.listening && this.playback.speaking(this.d.now())) this.startBargeIn();
       },
       callerSpeechStopped: () => {
         if (!live()) return;
@@ -223,6 +249,8 @@ export class AiSecretary implements Secretary {
         this.partials.delete(key);
         this.history.push({ role: t.role, text: t.text });
         this.d.record.transcript(t, this.d.now(), this.label);
+        if (t.role === "caller") this.d.handoff?.callerFinal(t.text);
+        else this.d.handoff?.agentFinal(t.text);
       },
       toolCall: (call) => {
         if (!live()) return;
@@ -234,6 +262,7 @@ export class AiSecretary implements Secretary {
       usage: (u) => live() && this.d.record.addUsage(u),
       responseDone: (responseId) => {
         if (live()) this.waitingSince = undefined; // answered (possibly with nothing to say)
+        if (live()) this.d.handoff?.responseDone(responseId);
         const g = this.greeting;
         if (!g || responseId !== g.responseId || g.chunks.length === 0) return;
         const audio = concatBytes(g.chunks);
@@ -292,6 +321,11 @@ export class AiSecretary implements Secretary {
 
   private giveUp(why: string): SecretaryOutput {
     this.provider = undefined;
+    // Never silence: the handoff transfers the caller or takes the message when it can.
+    if (this.d.handoff?.providerLost()) {
+      log("error", "call_without_provider", { callId: this.d.callId, why, handoff: true });
+      return { audio: [], controls: [] };
+    }
     this.d.record.outcome("failed");
     log("error", "call_without_provider", { callId: this.d.callId, why });
     return { audio: [], controls: [{ type: "call.end", callId: this.d.callId, reason: "provider-unavailable" }] };

@@ -13,7 +13,7 @@ import type { CallRecord } from "./call-record.js";
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OUTCOMES = new Set(["completed", "transferred", "ticket_created", "abandoned", "failed"]);
 
-export function conversationOf(info: CallStartInfo, record: CallRecord, startedAt: number, endedAt: number): ConversationRecord {
+export function conversationOf(info: CallStartInfo, record: CallRecord, startedAt: number, endedAt: number, handoff: Partial<ConversationRecord> = {}): ConversationRecord {
   const turns = record.turns();
   const facts = record.facts();
   const secretaryId = info.secretaryId ?? info.variables?.["VOICE_AI_SECRETARY_UUID"];
@@ -29,15 +29,16 @@ export function conversationOf(info: CallStartInfo, record: CallRecord, startedA
     transcript: record.transcripts().map((t) => ({ role: t.role, text: t.text.slice(0, 10_000), timestamp: new Date(t.atMs).toISOString() })),
     outcome: (OUTCOMES.has(facts.outcome ?? "") ? facts.outcome : "completed") as ConversationRecord["outcome"],
     provider: facts.providers.at(-1)?.slice(0, 64) ?? null,
+    ...handoff,
   };
 }
 
 /** Best effort: a database hiccup must not fail the end of the call; it is logged. */
-export async function exportConversation(env: Env, info: CallStartInfo, record: CallRecord, startedAt: number, endedAt: number): Promise<void> {
+export async function exportConversation(env: Env, info: CallStartInfo, record: CallRecord, startedAt: number, endedAt: number, handoff: Partial<ConversationRecord> = {}): Promise<void> {
   const tenantId = UUID_RE.test(info.tenantId) ? info.tenantId : env.LOCAL_CONFIG_TENANT_ID;
   if (!tenantId || !UUID_RE.test(tenantId) || !env.HYPERDRIVE) return;
   try {
-    await recordConversation(createSql(env.HYPERDRIVE.connectionString, { max: 1 }), tenantId, conversationOf(info, record, startedAt, endedAt));
+    await recordConversation(createSql(env.HYPERDRIVE.connectionString, { max: 1 }), tenantId, conversationOf(info, record, startedAt, endedAt, handoff));
   } catch (err) {
     log("warn", "conversation_record_failed", { callId: info.callId, error: err instanceof Error ? err.message : String(err) });
   }
