@@ -17,6 +17,7 @@ import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js"
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "../stack/seed.js";
 import { startStandIns, type StandIns } from "../stand-ins/stand-ins.js";
 import { SimulatedAudioStream } from "../sim/audio-stream-client.js";
+import { ignoringProxyResets } from "../support/socket-resets.js";
 
 const token = randomBytes(24).toString("hex");
 let db: LocalPostgres;
@@ -38,12 +39,14 @@ beforeAll(async () => {
   await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
 });
 
-afterAll(async () => {
-  await relay?.stop();
-  await cloud?.stop();
-  await standIns?.close();
-  await db?.stop();
-});
+afterAll(() =>
+  ignoringProxyResets(async () => {
+    await relay?.stop();
+    await cloud?.stop();
+    await standIns?.close();
+    await db?.stop();
+  }),
+);
 
 const msOf = (bytes: number) => bytes / 32; // 16 kHz PCM16
 const events = (key = "sk-local-stand-in") => standIns.openaiRealtime.log(key) as { type: string; [k: string]: unknown }[];

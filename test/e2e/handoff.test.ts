@@ -24,6 +24,7 @@ import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js"
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "../stack/seed.js";
 import { startOmniplayStandIn, TICKET_FIELDS, type OmniplayStandIn } from "../stand-ins/omniplay.js";
 import { startStandIns, type StandIns } from "../stand-ins/stand-ins.js";
+import { ignoringProxyResets } from "../support/socket-resets.js";
 
 const token = randomBytes(24).toString("hex");
 const masterKey = randomBytes(32).toString("base64");
@@ -66,14 +67,8 @@ beforeAll(async () => {
   await waitFor(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
 });
 
-afterAll(async () => {
-  // workerd's Hyperdrive connections go through a proxy in this process with no error listener
-  // on its sockets: when workerd exits they may reset (as test/faults/ai-stack.ts notes).
-  const ignoreReset = (err: Error & { code?: string }) => {
-    if (err.code !== "ECONNRESET" && err.code !== "EPIPE") throw err;
-  };
-  process.on("uncaughtException", ignoreReset);
-  try {
+afterAll(() =>
+  ignoringProxyResets(async () => {
     await relay?.stop();
     await sim?.close();
     await cloud?.stop();
@@ -81,11 +76,8 @@ afterAll(async () => {
     await standIns?.close();
     await sql?.end({ timeout: 1 }).catch(() => undefined);
     await db?.stop();
-    await new Promise((r) => setTimeout(r, 200));
-  } finally {
-    process.off("uncaughtException", ignoreReset);
-  }
-});
+  }),
+);
 
 let extension = 8100;
 /** A copy of the demo secretary with `changes` (snake_case columns). */

@@ -17,6 +17,7 @@ import { startOpenAiRealtimeStandIn } from "../stand-ins/openai-realtime.js";
 import type { StandIn } from "../stand-ins/server.js";
 import { startLocalPostgres, type LocalPostgres } from "../stack/postgres.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "../stack/seed.js";
+import { ignoringProxyResets } from "../support/socket-resets.js";
 
 export interface AiStack {
   url: URL;
@@ -87,22 +88,12 @@ export async function startAiStack(): Promise<AiStack> {
         from secretaries s where s.id = ${DEMO_SECRETARY_ID}`;
       return id;
     },
-    async stop() {
-      // workerd's Hyperdrive connections go through a proxy in this process that has no error
-      // listener on its sockets: when workerd exits they reset (ECONNRESET, EPIPE) as uncaught errors.
-      const ignoreReset = (err: Error & { code?: string }) => {
-        if (err.code !== "ECONNRESET" && err.code !== "EPIPE") throw err;
-      };
-      process.on("uncaughtException", ignoreReset);
-      try {
+    stop: () =>
+      ignoringProxyResets(async () => {
         await worker.dispose();
         await sql.end({ timeout: 1 }).catch(() => undefined);
         await db.stop();
         await standIn.close();
-        await new Promise((r) => setTimeout(r, 200));
-      } finally {
-        process.off("uncaughtException", ignoreReset);
-      }
-    },
+      }),
   };
 }
