@@ -8,7 +8,8 @@ import { CloseCode, PROTOCOL_VERSION } from "../shared/link/index.js";
 import { createApi } from "./api/app.js";
 import { authenticateRelay, bearerToken } from "./auth/relay-auth.js";
 import type { Env } from "./env.js";
-import { ApiError, notFound, onError } from "./http/errors.js";
+import { log } from "./log.js";
+import { apiError, errorHandler, notFound } from "./api/errors.js";
 import { INTERNAL_HEADER_PREFIX, RELAY_ID_HEADER, TENANT_ID_HEADER } from "./hub/link-connection.js";
 
 const SERVICE_NAME = "voice-ai-secretary";
@@ -19,7 +20,7 @@ app.get("/health", (c) => c.json({ status: "ok", service: SERVICE_NAME, protocol
 
 app.get("/v1/relay/connect", async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(426, "UPGRADE_REQUIRED", "this endpoint takes a WebSocket upgrade");
+    throw apiError(426, "UPGRADE_REQUIRED", "this endpoint takes a WebSocket upgrade");
   }
   const identity = await authenticateRelay(bearerToken(c.req.header("Authorization") ?? null), c.env);
   if (!identity) return refuseUpgrade();
@@ -36,8 +37,9 @@ app.get("/v1/relay/connect", async (c) => {
 // never run in front of /v1/relay/connect whatever the order, but keep the link first anyway.
 app.route("/v1", createApi().app);
 
-app.notFound(notFound);
-app.onError(onError);
+// One error shape for the whole Worker: the config API's handler (it knows zod and Postgres errors too).
+app.notFound((c) => notFound(`route ${c.req.method} ${c.req.path}`).getResponse());
+app.onError(errorHandler((event, fields) => log("error", event, fields)));
 
 /**
  * A bad token still gets a WebSocket, closed at once with 4401: the relay's

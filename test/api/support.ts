@@ -9,6 +9,7 @@ import { inject } from "vitest";
 import { createApi } from "../../workers/api/app.js";
 import type { ApiBindings } from "../../workers/api/bindings.js";
 import type { Role } from "../../workers/api/auth/principal.js";
+import { notFound } from "../../workers/api/errors.js";
 import { createSql, type Sql } from "../../workers/db/client.js";
 
 export const JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789";
@@ -27,8 +28,8 @@ export function testApi(env: Partial<ApiBindings> = {}): TestApi {
   const sql = createSql(inject("databaseUrl"), { max: 10 });
   const { app: api, routes } = createApi({ database: () => sql, logError: () => undefined });
   const app = new Hono<{ Bindings: ApiBindings }>().route("/v1", api);
-  // As the Worker does (workers/http/errors.ts): unmatched paths in the one error shape.
-  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  // As the Worker does (workers/index.ts): unmatched paths in the one error shape.
+  app.notFound((c) => notFound(`route ${c.req.method} ${c.req.path}`).getResponse());
   return { app, routes, sql, env: { JWT_SECRET, SECRETS_MASTER_KEY: MASTER_KEY, ...env }, close: () => sql.end() };
 }
 
