@@ -7,22 +7,8 @@
  */
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import {
-  CloseCode,
-  DEFAULT_LIMITS,
-  Direction,
-  encodeLinkMessage,
-  HEARTBEAT_PING,
-  HEARTBEAT_PONG,
-  LinkDecoder,
-  PROTOCOL_VERSION,
-  type AudioFrame,
-  type ControlInput,
-  type ControlOf,
-  type ControlType,
-  type LinkItem,
-  type LinkLimits,
-} from "../../shared/link/index.js";
+import { CloseCode, DEFAULT_LIMITS, Direction, HEARTBEAT_PING, HEARTBEAT_PONG, PROTOCOL_VERSION, type LinkLimits } from "../../shared/link/index.js";
+import { LinkPeer } from "./link-peer.js";
 import { waitFor } from "./wait.js";
 
 /** A token long enough for the config rules. */
@@ -40,55 +26,20 @@ export interface CloudStubOptions {
 }
 
 /** One relay connection as the stub saw it. */
-export class StubConnection {
-  /** Every item received, in order (payloads copied). */
-  readonly items: LinkItem[] = [];
-  /** Items per binary message, to count how audio was bundled. */
-  readonly messages: LinkItem[][] = [];
+export class StubConnection extends LinkPeer {
   pings = 0;
   /** false: receive but never answer, like a half-open socket. */
   answering = true;
-  closeInfo: { code: number; reason: string } | undefined;
-  private readonly decoder = new LinkDecoder();
 
   constructor(
-    readonly ws: WebSocket,
+    ws: WebSocket,
     readonly authorization: string | undefined,
     private readonly stub: CloudStub,
   ) {
-    ws.on("message", (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on("close", (code, reason) => (this.closeInfo = { code, reason: reason.toString() }));
-    ws.on("error", () => undefined);
+    super(ws, { closeTimeoutMs: 3000, closeWhat: "the connection to close", countDecodeErrors: false });
   }
 
-  controls<T extends ControlType>(type: T): ControlOf<T>[] {
-    return this.items.flatMap((i) => (i.kind === "control" && i.message.type === type ? [i.message as ControlOf<T>] : []));
-  }
-
-  frames(slot?: number): AudioFrame[] {
-    return this.items.flatMap((i) => (i.kind === "audio" && (slot === undefined || i.frame.slot === slot) ? [i.frame] : []));
-  }
-
-  sendControl(...messages: ControlInput[]): void {
-    this.ws.send(encodeLinkMessage(messages));
-  }
-
-  sendFrames(frames: AudioFrame[]): void {
-    this.ws.send(encodeLinkMessage([], frames));
-  }
-
-  /** Sends bytes (binary) or a string (text) as they are. */
-  sendRaw(data: Uint8Array | string): void {
-    this.ws.send(data, { binary: typeof data !== "string" });
-  }
-
-  /** Waits until the relay closed this connection (or it was cut). */
-  async closed(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
-    await waitFor(() => this.closeInfo !== undefined, { timeoutMs, what: "the connection to close" });
-    return this.closeInfo as { code: number; reason: string };
-  }
-
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  protected override onMessage(data: Buffer, isBinary: boolean): void {
     if (!this.answering) return;
     if (!isBinary) {
       if (data.toString() === HEARTBEAT_PING) {
@@ -97,9 +48,7 @@ export class StubConnection {
       }
       return;
     }
-    const items = this.decoder.decodeMessage(data).map(copyItem);
-    this.messages.push(items);
-    this.items.push(...items);
+    const items = this.receive(data);
     if (this.stub.options.echo) {
       const back = items.flatMap((i) => (i.kind === "audio" && i.frame.direction === Direction.Up ? [{ ...i.frame, direction: Direction.Down }] : []));
       if (back.length > 0) this.sendFrames(back);
@@ -163,8 +112,4 @@ export class CloudStub {
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
-}
-
-function copyItem(item: LinkItem): LinkItem {
-  return item.kind === "audio" ? { kind: "audio", frame: { ...item.frame, payload: new Uint8Array(item.frame.payload) } } : item;
 }
