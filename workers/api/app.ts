@@ -5,7 +5,8 @@
  * and a missing one gives a 503 with a message naming it.
  *
  * Every route but `GET /openapi.json` runs, in order: body size limit,
- * authentication (JWT), role and tenant scope, then gets a database client.
+ * authentication (JWT), role and tenant scope, a database client, then the
+ * suspended-tenant check (auth/tenant-status.ts).
  * The middleware is attached per route, not with `use("*")`, so mounting the
  * API never puts a JWT check in front of the Worker's other /v1 routes.
  */
@@ -16,6 +17,7 @@ import { createSql, type Sql } from "../db/client.js";
 import type { ApiBindings } from "./bindings.js";
 import { authenticate, requireAccess } from "./auth/middleware.js";
 import type { Access } from "./auth/principal.js";
+import { requireActiveTenant, TenantStatusCache } from "./auth/tenant-status.js";
 import { apiError, errorHandler, type Logger } from "./errors.js";
 import { openApiDocument, RouteRegistry } from "./openapi.js";
 import { mountResource, type Guard } from "./resource.js";
@@ -44,6 +46,11 @@ export interface ApiOptions {
   database?: (env: ApiBindings) => Sql;
   /** Where unexpected errors are reported (never with bodies or secrets). */
   logError?: Logger;
+  /**
+   * How long a tenant's status (active or suspended) is trusted per isolate, ms (default 5000;
+   * 0 reads it on every request). A suspension made elsewhere applies within this time.
+   */
+  tenantStatusTtlMs?: number;
 }
 
 export type ApiApp = Hono<{ Bindings: ApiBindings }>;
@@ -66,6 +73,8 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   }
   const database = options.database ?? defaultDatabase;
   const logError = options.logError ?? defaultLogError;
+  const tenantStatus = new TenantStatusCache({ ttlMs: options.tenantStatusTtlMs });
+  const activeTenant = requireActiveTenant(tenantStatus);
 
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
@@ -81,13 +90,13 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   const guard: Guard = (access) => {
     let g = guards.get(access);
     if (!g) {
-      g = every(limit, authenticate(), requireAccess(access, access === "operator" ? "none" : "tenant"), withDatabase);
+      g = every(limit, authenticate(), requireAccess(access, access === "operator" ? "none" : "tenant"), withDatabase, activeTenant);
       guards.set(access, g);
     }
     return g;
   };
   // Tenants are not tenant-scoped (they are the scope): the operator needs no X-Tenant-Id there.
-  const tenantGuard: Guard = (access) => (access === "operator" ? guard(access) : every(limit, authenticate(), requireAccess(access, "none"), withDatabase));
+  const tenantGuard: Guard = (access) => (access === "operator" ? guard(access) : every(limit, authenticate(), requireAccess(access, "none"), withDatabase, activeTenant));
 
   const app: ApiApp = new Hono();
   const routes = new RouteRegistry();
@@ -97,7 +106,7 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   let document: Record<string, unknown> | undefined;
   app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(routes))));
 
-  mountTenants(app, routes, tenantGuard);
+  mountTenants(app, routes, tenantGuard, tenantStatus);
   mountRelays(app, routes, guard);
   for (const spec of configResources) mountResource(app, routes, guard, spec);
   mountOmniplay(app, routes, guard);

@@ -1,11 +1,14 @@
 /**
  * Tenants: the operator creates, lists, updates and deletes them; a tenant's
- * own tokens may read their own tenant, and nothing else (404).
+ * own tokens may read their own tenant, and nothing else (404). Suspending a
+ * tenant (`status: "suspended"`) shuts its own tokens out of the whole API
+ * (auth/tenant-status.ts); the operator still manages it.
  */
 import type { Hono } from "hono";
 import type { Row } from "../../db/tenant-rows.js";
 import { writeAudit } from "../../db/audit-log.js";
 import { invalidateTenantConfig } from "../../config/config-cache.js";
+import type { TenantStatusCache } from "../auth/tenant-status.js";
 import type { ApiBindings } from "../bindings.js";
 import { apiError, notFound } from "../errors.js";
 import type { RouteRegistry } from "../openapi.js";
@@ -17,7 +20,7 @@ import { ifMatchVersion, parseBody, parseQuery, pathId } from "../validate.js";
 const toApi = (row: Row) => pick(row, tenantOutput);
 const tag = "Tenants";
 
-export function mountTenants(app: Hono<{ Bindings: ApiBindings }>, registry: RouteRegistry, guard: Guard): void {
+export function mountTenants(app: Hono<{ Bindings: ApiBindings }>, registry: RouteRegistry, guard: Guard, statuses: TenantStatusCache): void {
   const query = pageQuery.strict();
   registry.add({ method: "get", path: "/tenants", summary: "List tenants", tag, access: "operator", query, response: listOf(tenantOutput) });
   app.get("/tenants", guard("operator"), async (c) => {
@@ -67,6 +70,7 @@ export function mountTenants(app: Hono<{ Bindings: ApiBindings }>, registry: Rou
     if (result === "NOT_FOUND") throw notFound("tenant");
     if (result === "version_mismatch") throw apiError(412, "PRECONDITION_FAILED", "the tenant changed since you read it (If-Match)");
     invalidateTenantConfig(id);
+    statuses.invalidate(id);
     return c.json(toApi(result));
   });
 
@@ -81,6 +85,7 @@ export function mountTenants(app: Hono<{ Bindings: ApiBindings }>, registry: Rou
     });
     if (!deleted) throw notFound("tenant");
     invalidateTenantConfig(id);
+    statuses.invalidate(id);
     return c.body(null, 204);
   });
 }
