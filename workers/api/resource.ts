@@ -5,11 +5,11 @@
  * validation, row lock on update, audit entry in the same transaction.
  */
 import type { Hono, MiddlewareHandler } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Fragment, Row } from "../db/tenant-rows.js";
 import { deleteRow, getRow, insertRow, listRows, updateRow } from "../db/tenant-rows.js";
 import { writeAudit } from "../db/audit-log.js";
-import type { Sql } from "../db/client.js";
+import type { Sql, TransactionSql } from "../db/client.js";
 import { lastFour, seal, type MasterKeyRing } from "../crypto/secret-box.js";
 import { masterKeyRingFromEnv } from "../crypto/master-key-env.js";
 import type { ApiBindings } from "./bindings.js";
@@ -45,7 +45,24 @@ export interface ResourceSpec {
   operations?: readonly Operation[];
   /** Called after a committed write (cache invalidation). */
   onWrite?(tenantId: string): void;
+  /**
+   * Rows of other tables that reference this one. DELETE refuses with 409
+   * IN_USE while any do, unless `?force=true` lets the foreign key's own
+   * action apply (set null, cascade: `forceEffect` says which).
+   */
+  inUse?: InUse;
 }
+
+export interface InUse {
+  /** How many rows reference `id` (run in the deleting transaction, after the row is locked). */
+  count(tx: TransactionSql, tenantId: string, id: string): Promise<number>;
+  /** What references it, for `n` rows: "2 secretaries (as provider or fallback provider)". */
+  describe(n: number): string;
+  /** What `?force=true` does to them: "leaves those secretaries without it". */
+  forceEffect: string;
+}
+
+const deleteQuery = z.strictObject({ force: z.enum(["true", "false"]).default("false") });
 
 type AppEnv = { Bindings: ApiBindings };
 export type Operation = "list" | "get" | "create" | "update" | "delete";
@@ -156,12 +173,24 @@ export function mountResource(app: Hono<AppEnv>, registry: RouteRegistry, guard:
   }
 
   if (ops.has("delete")) {
-    registry.add({ method: "delete", path: item, summary: `Delete a ${spec.entity}`, tag: spec.tag, access: access.delete ?? access.write });
+    const inUse = spec.inUse;
+    const summary = inUse ? `Delete a ${spec.entity} (409 IN_USE while referenced, unless force=true)` : `Delete a ${spec.entity}`;
+    registry.add({ method: "delete", path: item, summary, tag: spec.tag, access: access.delete ?? access.write, ...(inUse ? { query: deleteQuery } : {}) });
     app.delete(item, guard(access.delete ?? access.write), async (c) => {
       const id = pathId(c, spec.entity);
+      const force = inUse ? parseQuery(c, deleteQuery).force === "true" : false;
       const tenantId = c.get("tenantId");
       const principal = c.get("principal");
       const deleted = await c.get("sql").begin(async (tx) => {
+        if (inUse && !force) {
+          // The lock makes the count exact: a concurrent write that would reference this row
+          // waits on it in its foreign-key check (and then fails if the row is gone).
+          if (!(await getRow(tx, spec.table, tenantId, id, true))) return undefined;
+          const n = await inUse.count(tx, tenantId, id);
+          if (n > 0) {
+            throw apiError(409, "IN_USE", `the ${spec.entity} is used by ${inUse.describe(n)}: change or delete them first, or delete with ?force=true, which ${inUse.forceEffect}`);
+          }
+        }
         const row = await deleteRow(tx, spec.table, tenantId, id);
         if (row) await writeAudit(tx, { tenantId, actorSub: principal.sub, actorRole: principal.role, action: "delete", entity: spec.entity, entityId: id, before: spec.toApi(row), after: null });
         return row;

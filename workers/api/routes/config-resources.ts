@@ -11,6 +11,7 @@ import { destinationCreate, destinationOutput, destinationUpdate, ruleCreate, ru
 import { pageQuery, pick, uuid } from "../schemas/common.js";
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export const secretaries: ResourceSpec = {
   path: "/secretaries",
@@ -41,6 +42,15 @@ export const providers: ResourceSpec = {
   query: pageQuery.extend({ kind: providerOutput.shape.kind.optional(), vendor: providerOutput.shape.vendor.optional() }).strict(),
   filters: (sql, q) => [...(q.kind ? [sql`kind = ${q.kind as string}`] : []), ...(q.vendor ? [sql`vendor = ${q.vendor as string}`] : [])],
   onWrite: invalidateTenantConfig,
+  inUse: {
+    count: async (tx, tenantId, id) => {
+      const [row] = await tx<{ n: number }[]>`select count(*)::int as n from secretaries
+        where tenant_id = ${tenantId} and (provider_id = ${id} or fallback_provider_id = ${id})`;
+      return row!.n;
+    },
+    describe: (n) => `${plural(n, "secretary", "secretaries")} (as provider or fallback provider)`,
+    forceEffect: "leaves those secretaries without it",
+  },
 };
 
 export const transferDestinations: ResourceSpec = {
@@ -53,6 +63,14 @@ export const transferDestinations: ResourceSpec = {
   output: destinationOutput,
   toApi: (row) => pick(row, destinationOutput),
   onWrite: invalidateTenantConfig,
+  inUse: {
+    count: async (tx, tenantId, id) => {
+      const [row] = await tx<{ n: number }[]>`select count(*)::int as n from transfer_rules where tenant_id = ${tenantId} and destination_id = ${id}`;
+      return row!.n;
+    },
+    describe: (n) => plural(n, "transfer rule", "transfer rules"),
+    forceEffect: "deletes those rules too",
+  },
 };
 
 export const transferRules: ResourceSpec = {
