@@ -17,7 +17,7 @@ import { CallDeliveries, type DeliveryKind } from "./hub/call-deliveries.js";
 import { CallRoutes, type CallRoute } from "./hub/call-routes.js";
 import { CallSwitch } from "./hub/call-switch.js";
 import { closeSocket, completeHandshake, connectionOf, failLink, liveSocket, printable, sendBytes, sendCallFailure } from "./hub/link-connection.js";
-import { RELAY_ID_HEADER, RELAY_SOCKET_TAG, TENANT_ID_HEADER, type LinkConnection } from "./hub/link-connection.js";
+import { RELAY_ID_HEADER, RELAY_SOCKET_TAG, REVOKED_CLOSE_REASON, TENANT_ID_HEADER, WS_OPEN, type LinkConnection } from "./hub/link-connection.js";
 import { log } from "./log.js";
 
 /**
@@ -27,6 +27,9 @@ import { log } from "./log.js";
  * (provider sessions) of calls nobody will resume.
  */
 export const ORPHAN_GRACE_MS = 60_000;
+
+/** Storage key set once the relay's token is revoked (a revocation is final). */
+const REVOKED_KEY = "revoked_at";
 
 /** Counters of one hub, for tests and diagnostics. */
 export interface HubStats {
@@ -72,6 +75,11 @@ export class RelayHub extends DurableObject<Env> {
     const tenantId = request.headers.get(TENANT_ID_HEADER);
     if (!relayId || !tenantId) return new Response("missing relay identity", { status: 400 });
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    // An upgrade authenticated just before the revocation committed may arrive after it.
+    if (await this.ctx.storage.get<number>(REVOKED_KEY)) {
+      log("warn", "link_refused_revoked", { relayId });
+      return closedUpgrade(CloseCode.Unauthorized, REVOKED_CLOSE_REASON);
+    }
     for (const old of this.ctx.getWebSockets(RELAY_SOCKET_TAG)) {
       const conn = connectionOf(old);
       if (conn) old.serializeAttachment({ ...conn, replaced: true });
@@ -92,7 +100,7 @@ export class RelayHub extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = connectionOf(ws);
-    if (!conn || conn.replaced) return;
+    if (!conn || conn.replaced || conn.revoked) return;
     if (typeof message === "string") {
       // "ping" never gets here (auto response); any other text breaks the framing rules.
       failLink(ws, LinkErrorCode.ControlInvalid, "text messages are heartbeats only", CloseCode.ProtocolError, "protocol error");
@@ -154,6 +162,28 @@ export class RelayHub extends DurableObject<Env> {
     await Promise.all(orphans.map((r) => this.switch.endCall(r, relayId, "orphaned:not-resumed")));
   }
 
+  /**
+   * The relay's token was revoked (config API): close its open link now with
+   * 4401 "revoked" instead of leaving it up until it reconnects, and end its
+   * calls' sessions (the relay falls back on its side when the link drops).
+   * Connections that reach this object afterwards are refused the same way.
+   */
+  async revoke(reason: string): Promise<{ closedLinks: number; endedCalls: number }> {
+    await this.ctx.storage.put(REVOKED_KEY, Date.now());
+    let closedLinks = 0;
+    for (const ws of this.ctx.getWebSockets(RELAY_SOCKET_TAG)) {
+      const conn = connectionOf(ws);
+      if (conn) ws.serializeAttachment({ ...conn, revoked: true });
+      if (ws.readyState === WS_OPEN) closedLinks++;
+      closeSocket(ws, CloseCode.Unauthorized, REVOKED_CLOSE_REASON);
+    }
+    const relayId = this.routes.relayId;
+    const calls = this.routes.all();
+    log("warn", "link_revoked", { relayId, reason: printable(reason).slice(0, 200), closedLinks, calls: calls.map((r) => r.callId) });
+    if (relayId) await Promise.all(calls.map((r) => this.switch.endCall(r, relayId, "relay-revoked")));
+    return { closedLinks, endedCalls: calls.length };
+  }
+
   /** Counters of this hub (tests, diagnostics). */
   async stats(): Promise<HubStats> {
     const c = this.routes.counters();
@@ -201,4 +231,13 @@ export class RelayHub extends DurableObject<Env> {
   private currentSocket(): WebSocket | undefined {
     return liveSocket(this.ctx.getWebSockets(RELAY_SOCKET_TAG));
   }
+}
+
+/** A WebSocket closed at once with `code`: the relay sees a close code it acts on, not a failed handshake. */
+function closedUpgrade(code: number, reason: string): Response {
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  server.accept();
+  server.close(code, reason);
+  return new Response(null, { status: 101, webSocket: client });
 }

@@ -107,7 +107,7 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(routes))));
 
   mountTenants(app, routes, tenantGuard, tenantStatus);
-  mountRelays(app, routes, guard);
+  mountRelays(app, routes, guard, logError);
   for (const spec of configResources) mountResource(app, routes, guard, spec);
   mountOmniplay(app, routes, guard);
   mountAudit(app, routes, guard);

@@ -10,6 +10,15 @@ export interface HyperdriveLike {
   connectionString: string;
 }
 
+/**
+ * What the API uses of the RelayHub namespace (one object per relay, named by
+ * the relay's id): closing a revoked relay's open link.
+ */
+export interface RelayHubNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: unknown): { revoke(reason: string): Promise<unknown> };
+}
+
 export interface ApiBindings {
   /** Postgres through Hyperdrive (locally: a connection string to any Postgres). */
   HYPERDRIVE?: HyperdriveLike;
@@ -25,6 +34,8 @@ export interface ApiBindings {
   SECRETS_MASTER_KEY_PREVIOUS?: string;
   /** Tenant of the relay that presents the development RELAY_TOKEN (a tenant UUID; unset: no tenant, every call allowed). */
   RELAY_TENANT_ID?: string;
+  /** The relays' hubs; absent (Node tests), a revocation closes no live link. */
+  RELAY_HUB?: RelayHubNamespaceLike;
 }
 
 declare global {

@@ -12,6 +12,7 @@ import { authorizeCall } from "../auth/call-authz.js";
 import { authenticateRelay } from "../auth/relay-auth.js";
 import { clearConfigCache } from "../config/config-cache.js";
 import { secretaryConfigLoader } from "../config/secretary-config.js";
+import { RELAY_ID_HEADER, TENANT_ID_HEADER } from "../hub/link-connection.js";
 
 const BASE = "http://cloud.test/v1";
 let tenantId: string;
@@ -153,6 +154,27 @@ describe("relay link with per-relay tokens", () => {
     expect(await authorizeCall(identity, call(secretaryId))).toMatchObject({ allowed: false });
     // The development fallback (RELAY_TOKEN without a tenant) has nothing to check against.
     expect(await authorizeCall({ relayId: "dev", tenantId: "default" }, call(otherSecretaryId))).toEqual({ allowed: true });
+  });
+
+  it("closes the live link of a relay revoked through the API with 4401 'revoked', and refuses a late upgrade", async () => {
+    const { body } = await api("POST", "/relays", admin, { name: "PBX revoked live" });
+    const relayId = body!.relay.id as string;
+    const relay = await TestRelay.connect({ token: body!.token as string });
+    relay.send([hello()]);
+    await relay.waitForControl("welcome");
+    const hub = env.RELAY_HUB.get(env.RELAY_HUB.idFromName(relayId));
+    expect((await hub.stats()).connected).toBe(true);
+
+    expect((await api("DELETE", `/relays/${relayId}`, admin)).status).toBe(200);
+    expect(await relay.waitForClose()).toEqual({ code: 4401, reason: "revoked" });
+    expect((await hub.stats()).connected).toBe(false);
+
+    // An upgrade the Worker authenticated just before the revocation, reaching the hub after it.
+    const late = await hub.fetch("http://hub.internal/", { headers: { Upgrade: "websocket", [RELAY_ID_HEADER]: relayId, [TENANT_ID_HEADER]: tenantId } });
+    const ws = late.webSocket!;
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+    ws.accept();
+    expect(await closed).toEqual({ code: 4401, reason: "revoked" });
   });
 
   it("refuses another tenant's secretary on a live link, and serves its own", async () => {

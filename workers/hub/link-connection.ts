@@ -39,19 +39,28 @@ export interface LinkConnection {
   protocolVersion: number | null;
   /** A newer connection of the same relay took over: ignore this socket. */
   replaced: boolean;
+  /** The relay's token was revoked and this socket is closing: ignore it. */
+  revoked?: boolean;
 }
+
+/**
+ * Close reason, with 4401, when the relay's token was revoked while its link
+ * was up (the relay's log says so: relay/link/link-failures.ts).
+ */
+export const REVOKED_CLOSE_REASON = "revoked";
 
 export function connectionOf(ws: WebSocket): LinkConnection | null {
   return (ws.deserializeAttachment() as LinkConnection | null) ?? null;
 }
 
-const WS_OPEN = 1;
+/** WebSocket.readyState of an open socket. */
+export const WS_OPEN = 1;
 
 /** The socket that speaks for the relay now: handshake done, not replaced, open. */
 export function liveSocket(sockets: readonly WebSocket[]): WebSocket | undefined {
   return sockets.find((ws) => {
     const conn = connectionOf(ws);
-    return conn !== null && !conn.replaced && conn.handshakeDone && ws.readyState === WS_OPEN;
+    return conn !== null && !conn.replaced && !conn.revoked && conn.handshakeDone && ws.readyState === WS_OPEN;
   });
 }
 

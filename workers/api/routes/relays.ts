@@ -1,15 +1,16 @@
 /**
  * Relays and their tokens. A token is issued when the relay is created,
  * shown in that response only, and stored as its SHA-256. Listing shows a
- * hint; DELETE revokes (the relay's link is refused from then on) and keeps
- * the row for the record.
+ * hint; DELETE revokes (the relay's link is refused from then on, and its
+ * open link is closed with 4401 by its RelayHub) and keeps the row for the
+ * record.
  */
 import type { Hono } from "hono";
 import { generateRelayToken, hashRelayToken, relayTokenHint } from "../../crypto/relay-token.js";
 import { writeAudit } from "../../db/audit-log.js";
 import { getRow, insertRow, listRows, type Row } from "../../db/tenant-rows.js";
 import type { ApiBindings } from "../bindings.js";
-import { notFound } from "../errors.js";
+import { notFound, type Logger } from "../errors.js";
 import type { RouteRegistry } from "../openapi.js";
 import { mountResource, type Guard } from "../resource.js";
 import { listOf, pick } from "../schemas/common.js";
@@ -19,7 +20,22 @@ import { parseBody, parseQuery, pathId } from "../validate.js";
 const toApi = (row: Row) => ({ ...pick(row, relayOutput), tokenHint: row.tokenPrefix });
 const tag = "Relays";
 
-export function mountRelays(app: Hono<{ Bindings: ApiBindings }>, registry: RouteRegistry, guard: Guard): void {
+/**
+ * Closes a revoked relay's open link through its RelayHub. Best effort: the
+ * revocation is committed already, the Worker refuses the token's next
+ * connection, and the open link gets no new calls either way.
+ */
+async function closeLiveLink(env: ApiBindings, relayId: string, logError: Logger): Promise<void> {
+  const hubs = env.RELAY_HUB;
+  if (!hubs) return;
+  try {
+    await hubs.get(hubs.idFromName(relayId)).revoke("token revoked through the config API");
+  } catch (err) {
+    logError("relay_link_close_failed", { relayId, error: String(err) });
+  }
+}
+
+export function mountRelays(app: Hono<{ Bindings: ApiBindings }>, registry: RouteRegistry, guard: Guard, logError: Logger): void {
   registry.add({ method: "get", path: "/relays", summary: "List relays (revoked ones with includeRevoked=true)", tag, access: "read", query: relayQuery, response: listOf(relayOutput) });
   app.get("/relays", guard("read"), async (c) => {
     const q = parseQuery(c, relayQuery);
@@ -59,6 +75,7 @@ export function mountRelays(app: Hono<{ Bindings: ApiBindings }>, registry: Rout
       return after;
     });
     if (!revoked) throw notFound("relay");
+    await closeLiveLink(c.env ?? {}, id, logError);
     return c.json(toApi(revoked));
   });
 
