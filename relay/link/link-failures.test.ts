@@ -9,6 +9,13 @@ describe("link failures", () => {
     }
   });
 
+  it("says the token was revoked for 4401 'revoked' (a live link closed by the cloud)", () => {
+    const report = describeClose(4401, true, "revoked");
+    expect(report).toMatchObject({ code: "LINK_UNAUTHORIZED", level: "error" });
+    expect(report.msg).toMatch(/revoked this relay's token/);
+    expect(describeClose(4401, true, "unauthorized").msg).toMatch(/refused the relay token/);
+  });
+
   it("names other closes by code", () => {
     expect(describeClose(4409, true)).toMatchObject({ code: "CLOSE_4409", level: "warn" });
     expect(describeClose(4426, false)).toMatchObject({ code: "LINK_VERSION_UNSUPPORTED", level: "error" });

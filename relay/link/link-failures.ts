@@ -26,10 +26,17 @@ const TOKEN_REFUSED: Omit<FailureReport, "code"> = {
   msg: "the cloud refused the relay token (unauthorized): check RELAY_TOKEN; retrying with backoff",
 };
 
-/** The cloud (or the network) closed the socket with `code`. */
-export function describeClose(code: number, wasUp: boolean): FailureReport {
+/** Close reason of a 4401 on a live link whose token was revoked (workers/hub/link-connection.ts). */
+const REVOKED_REASON = "revoked";
+
+/** The cloud (or the network) closed the socket with `code` and `reason`. */
+export function describeClose(code: number, wasUp: boolean, reason = ""): FailureReport {
   switch (code) {
     case CloseCode.Unauthorized:
+      if (reason === REVOKED_REASON) {
+        // Retrying stays within the backoff cap; the Worker refuses a revoked token without waking anything.
+        return { code: LinkErrorCode.Unauthorized, level: "error", msg: "the cloud revoked this relay's token: issue a new one (POST /v1/relays) and set RELAY_TOKEN; retrying with backoff" };
+      }
       return { code: LinkErrorCode.Unauthorized, ...TOKEN_REFUSED };
     case CloseCode.Replaced:
       return { code: "CLOSE_4409", level: "warn", msg: "replaced by a newer connection with this relay's token: is a second relay running with it?" };

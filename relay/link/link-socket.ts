@@ -244,7 +244,7 @@ export class LinkSocket {
   }
 
   private onClose(conn: Connection, code: number, reason: string): void {
-    if (!conn.gone && !this.stopping) this.report(describeClose(code, conn.welcomed), { code, reason: reason.slice(0, 123), wasUp: conn.welcomed });
+    if (!conn.gone && !this.stopping) this.report(describeClose(code, conn.welcomed, reason), { code, reason: reason.slice(0, 123), wasUp: conn.welcomed });
     this.connectionGone(conn);
   }
 
