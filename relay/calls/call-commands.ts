@@ -6,10 +6,11 @@
  * by the link.
  */
 import type { ControlOf } from "../../shared/link/index.js";
-import { CommandError, planCommand, type CommandPlan } from "../esl/commands.js";
+import { CommandError, planCommand, type ApiCommand, type CommandPlan } from "../esl/commands.js";
 import { EslError } from "../esl/connection.js";
 import type { Call } from "./call.js";
 import { linkText, replyOk, runApi } from "./esl-runner.js";
+import { TransferWatch, type TransferEnd } from "./transfer-watch.js";
 
 type Outcome = { ok: true; result: Record<string, unknown> } | { ok: false; code: string; message: string };
 
@@ -61,20 +62,82 @@ async function run(call: Call, plan: CommandPlan): Promise<Outcome> {
 }
 
 async function runHandoff(call: Call, plan: Extract<CommandPlan, { name: "transfer" | "hangup" }>): Promise<Outcome> {
-  const api = (index: number) => runApi(plan.steps[index] as NonNullable<(typeof plan.steps)[number]>, call.deps.inbound, call.session);
-  const reply = await api(0).catch((err: Error) => (err instanceof EslError ? err : `-ERR ${err.message}`));
-  if (reply instanceof EslError) return { ok: false, code: reply.code, message: reply.message };
-  if (!replyOk(reply)) return refused(reply);
+  // A supervised transfer watches the call's events from before uuid_transfer: a busy target answers in milliseconds.
+  const watch = plan.name === "transfer" ? superviseTransfer(call, plan) : undefined;
+  const reply = await api(call, plan.steps[0]).catch((err: Error) => (err instanceof EslError ? err : `-ERR ${err.message}`));
+  if (reply instanceof EslError || !replyOk(reply)) {
+    watch?.cancel();
+    call.transfer = undefined;
+    return reply instanceof EslError ? { ok: false, code: reply.code, message: reply.message } : refused(reply);
+  }
   if (plan.name === "hangup") {
     call.over ??= "hangup";
     return { ok: true, result: { cause: plan.cause } };
   }
+  const where = { destination: plan.destination, context: plan.context };
+  if (!watch) {
+    await handedOver(call, plan);
+    return { ok: true, result: where };
+  }
+  const end = await watch.done;
+  call.transfer = undefined;
+  call.log.info({ ...where, end: end.kind, ...(end.kind === "unanswered" ? { code: end.code, why: end.why } : {}) }, "supervised transfer ended");
+  switch (end.kind) {
+    case "answered":
+    case "delivered":
+      await handedOver(call, plan);
+      return { ok: true, result: { ...where, answered: end.kind === "answered" } };
+    case "hangup":
+      return { ok: false, code: CommandError.CallEnded, message: "the caller hung up during the transfer" };
+    case "unanswered":
+      return recallCaller(call, plan, end);
+  }
+}
+
+/** Starts watching the call's events for a transfer's outcome, when the cloud asked for supervision and the call has its event socket. */
+function superviseTransfer(call: Call, plan: Extract<CommandPlan, { name: "transfer" }>): TransferWatch | undefined {
+  if (plan.timeoutMs === undefined) return undefined;
+  if (!call.session || call.session.closed) {
+    call.log.warn("transfer not supervised: the call has no event socket, so its answer cannot be seen");
+    return undefined;
+  }
+  call.transfer = new TransferWatch(plan.timeoutMs, plan.destination);
+  return call.transfer;
+}
+
+/**
+ * Nobody answered (or busy): take the caller back (`recall`) so the AI can
+ * offer to take a message. Not when the cloud is gone (link down): the
+ * target's dialplan (its voicemail) then serves the caller better than a
+ * silent park, so the call is left there, handed over.
+ */
+async function recallCaller(call: Call, plan: Extract<CommandPlan, { name: "transfer" }>, end: Extract<TransferEnd, { kind: "unanswered" }>): Promise<Outcome> {
+  const where = { destination: plan.destination, context: plan.context };
+  if (!call.link || !call.deps.link.isUp || call.over) {
+    await handedOver(call, plan);
+    return { ok: true, result: { ...where, answered: false, recalled: false } };
+  }
+  const reply = await api(call, plan.recall).catch((err: Error) => `-ERR ${err.message}`);
+  if (!replyOk(reply)) {
+    call.log.warn({ reply: linkText(reply) }, "could not take the caller back from the transfer; the target's dialplan keeps the call");
+    await handedOver(call, plan);
+    return { ok: true, result: { ...where, answered: false, recalled: false } };
+  }
+  call.log.info({ code: end.code }, "caller taken back from the transfer");
+  return { ok: false, code: end.code, message: linkText(end.why) };
+}
+
+/** FreeSWITCH has the call now: stop playing, and stop the stream, which would otherwise listen to the people talking. */
+async function handedOver(call: Call, plan: Extract<CommandPlan, { name: "transfer" }>): Promise<void> {
   call.over ??= "transferred";
   call.playback.stop();
-  // After uuid_transfer the stream keeps listening to the people talking: stop it.
-  const stopped = await api(1).catch((err: Error) => `-ERR ${err.message}`);
+  const stopped = await api(call, plan.steps[1]).catch((err: Error) => `-ERR ${err.message}`);
   if (!replyOk(stopped)) call.log.warn({ reply: linkText(stopped) }, "uuid_audio_stream stop failed after the transfer");
-  return { ok: true, result: { destination: plan.destination, context: plan.context } };
+}
+
+function api(call: Call, command: ApiCommand | undefined): Promise<string> {
+  if (!command) return Promise.reject(new Error("no such step"));
+  return runApi(command, call.deps.inbound, call.session);
 }
 
 async function runOther(call: Call, plan: Extract<CommandPlan, { name: "clear_playback" | "presence" }>): Promise<Outcome> {
@@ -82,9 +145,8 @@ async function runOther(call: Call, plan: Extract<CommandPlan, { name: "clear_pl
     await call.playback.clear("command");
     return { ok: true, result: {} };
   }
-  const api = (index: number) => runApi(plan.steps[index] as NonNullable<(typeof plan.steps)[number]>, call.deps.inbound, call.session);
-  const exists = await api(0);
-  const contact = await api(1);
+  const exists = await api(call, plan.steps[0]);
+  const contact = await api(call, plan.steps[1]);
   // sofia_contact answers a contact, or error/user_not_registered.
   const registered = contact !== "" && !contact.startsWith("error/") && !contact.startsWith("-ERR");
   return { ok: true, result: { extension: plan.extension, exists: exists === "true", registered } };

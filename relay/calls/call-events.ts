@@ -32,6 +32,12 @@ export type ChannelEvent =
   | { kind: "stream-disconnect" }
   | { kind: "dtmf"; digit: string; durationMs?: number }
   | { kind: "hangup"; cause?: string }
+  /** The dialplan started a `bridge` (a transfer rings someone); `app` tells its completion apart. */
+  | { kind: "bridge-start"; app: string }
+  /** The caller is bridged to someone: the transfer was answered. */
+  | { kind: "bridged" }
+  /** A `bridge` ended without (or after) connecting; `disposition` is FreeSWITCH's originate cause. */
+  | { kind: "bridge-end"; app: string; disposition?: string }
   | { kind: "other" };
 
 /** Classifies one event. */
@@ -59,6 +65,14 @@ export function channelEvent(event: EslEvent): ChannelEvent {
   if (event.name === "CHANNEL_HANGUP" || event.name === "CHANNEL_HANGUP_COMPLETE") {
     const cause = headers.get("Hangup-Cause");
     return { kind: "hangup", cause: cause && /^[A-Z_]{1,48}$/.test(cause) ? cause : undefined };
+  }
+  if (event.name === "CHANNEL_BRIDGE") return { kind: "bridged" };
+  if ((event.name === "CHANNEL_EXECUTE" || event.name === "CHANNEL_EXECUTE_COMPLETE") && headers.get("Application") === "bridge") {
+    const app = headers.get("Application-UUID") ?? "";
+    if (event.name === "CHANNEL_EXECUTE") return { kind: "bridge-start", app };
+    // originate_disposition is the cause's name (NO_ANSWER, USER_BUSY, ORIGINATOR_CANCEL, ...), set by switch_ivr_originate.
+    const disposition = headers.get("variable_originate_disposition") ?? headers.get("variable_DIALSTATUS");
+    return { kind: "bridge-end", app, disposition: disposition && /^[A-Za-z_]{1,48}$/.test(disposition) ? disposition.toUpperCase() : undefined };
   }
   return { kind: "other" };
 }

@@ -24,6 +24,7 @@ import { CallPlayback } from "./call-playback.js";
 import type { InboundApi } from "./esl-runner.js";
 import type { CallInfo } from "./registry.js";
 import type { CallCounters } from "./call-counters.js";
+import type { TransferWatch } from "./transfer-watch.js";
 
 /** What a call needs from the relay. */
 export interface CallDeps {
@@ -56,6 +57,8 @@ export class Call {
   /** A transfer or hangup the cloud asked for is being run: the cloud's call.end then needs no fallback. */
   handoff: string | undefined;
   hangupCause: string | undefined;
+  /** A supervised transfer is ringing: its outcome comes from this call's events. */
+  transfer: TransferWatch | undefined;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private waitTimer: NodeJS.Timeout | undefined;
@@ -133,6 +136,12 @@ export class Call {
   /** Local fallback, once: transfer to FALLBACK_EXTENSION or hang up, with the reason logged. */
   fallback(reason: string, why: string): void {
     if (this.fellBack || this.over) return;
+    if (this.transfer) {
+      // Someone may be about to answer: the transfer decides (with the link still down at its end, the target's dialplan keeps the caller).
+      this.log.warn({ reason, why }, "fallback held back: a transfer is ringing");
+      this.graceTimer = undefined;
+      return;
+    }
     this.fellBack = true;
     this.over = `fallback:${reason}`;
     this.deps.counters.fallbacks++;
@@ -197,6 +206,7 @@ export class Call {
 
   private onEvent(event: EslEvent): void {
     const what = channelEvent(event);
+    this.transfer?.onEvent(what);
     switch (what.kind) {
       case "play":
         return this.playback.onPlayEvent(event);
@@ -214,6 +224,9 @@ export class Call {
         this.hangupCause ??= what.cause;
         this.onHangup();
         return;
+      case "bridge-start":
+      case "bridged":
+      case "bridge-end":
       case "other":
         return;
     }
@@ -221,6 +234,7 @@ export class Call {
 
   private onHangup(): void {
     this.over ??= "hangup";
+    this.transfer?.cancel();
     clearTimeout(this.settleTimer);
     clearTimeout(this.graceTimer);
     clearTimeout(this.waitTimer);

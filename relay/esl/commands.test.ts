@@ -142,6 +142,32 @@ describe("hostile input", () => {
     }
   });
 
+  it("a supervised transfer: timeoutSeconds from 5 to 300 as a number or digits; the recall is the one inline the relay sends", () => {
+    const planned = planCommand("transfer", { destination: "200", timeoutSeconds: "30" }, facts);
+    expect(planned).toMatchObject({ ok: true, plan: { timeoutMs: 30_000, recall: { api: "uuid_transfer", args: [CALL, "park", "inline"] } } });
+    expect(planCommand("transfer", { destination: "200", timeoutSeconds: 300 }, facts)).toMatchObject({ ok: true, plan: { timeoutMs: 300_000 } });
+    expect(planCommand("transfer", { destination: "200" }, facts)).toMatchObject({ ok: true, plan: { name: "transfer" } });
+    expect(planCommand("transfer", { destination: "200" }, facts).ok && "timeoutMs" in (planCommand("transfer", { destination: "200" }, facts) as { plan: object }).plan).toBe(false);
+    for (const bad of [4, 301, "5 api", "0x10", "1e2", 12.5, -30, "", true]) {
+      expect(planCommand("transfer", { destination: "200", timeoutSeconds: bad }, facts)).toMatchObject({ ok: false, code: CommandError.BadArgument });
+    }
+    expect(renderApi({ api: "uuid_transfer", args: [CALL, "park", "inline"] })).toBe(`uuid_transfer ${CALL} park inline`);
+  });
+
+  it("renderApi takes uuid_transfer only as <uuid> <dest> XML <context> or the fixed recall", () => {
+    for (const args of [
+      [CALL, "200", "inline"],
+      [CALL, "bridge", "inline"],
+      [CALL, "park", "inline", "x"],
+      [CALL, "200", "inline", "default"],
+      [CALL, "200", "XML", "inline"],
+      [CALL, "-bleg", "200", "XML"],
+      [CALL, "200"],
+    ]) {
+      expect(() => renderApi({ api: "uuid_transfer", args })).toThrow(TypeError);
+    }
+  });
+
   it("encodeCommand refuses a line break in any part; playback takes only plain audio paths", () => {
     expect(() => encodeCommand("api status\napi system id")).toThrow(TypeError);
     expect(() => encodeCommand("sendmsg", [["execute-app-arg", "x\nexecute-app-name: system"]])).toThrow(TypeError);

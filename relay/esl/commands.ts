@@ -6,8 +6,9 @@
  * length; the command text is built here; and {@link renderApi} checks the
  * result once more (known API, UUID first, plain tokens only) before any of
  * it reaches a socket. No value may hold a space, CR/LF, `$`, `{`, a quote
- * or a colon, so `${...}` expansion, `app::arg`, `inline` dialplans and a
- * second command line are all out of reach.
+ * or a colon, so `${...}` expansion, `app::arg`, `inline` dialplans (but
+ * the relay's own fixed {@link recall}) and a second command line are all
+ * out of reach.
  */
 
 /** The commands the cloud may send (`command.name`). */
@@ -25,6 +26,14 @@ export const CommandError = {
   EslTimeout: "ESL_TIMEOUT",
   EslDisconnected: "ESL_DISCONNECTED",
   EslRefused: "ESL_REFUSED",
+  /** A supervised transfer: nobody answered within its timeout; the caller is back. */
+  TransferNoAnswer: "TRANSFER_NO_ANSWER",
+  /** A supervised transfer: the target was busy (or rejected the call); the caller is back. */
+  TransferBusy: "TRANSFER_BUSY",
+  /** A supervised transfer: the bridge failed for another reason; the caller is back. */
+  TransferFailed: "TRANSFER_FAILED",
+  /** The caller hung up while the transfer rang. */
+  CallEnded: "CALL_ENDED",
 } as const;
 
 /** The API commands the relay itself ever sends, and nothing else. */
@@ -48,7 +57,12 @@ export interface CallFacts {
 
 /** A validated command, ready to run. */
 export type CommandPlan =
-  | { name: "transfer"; destination: string; context: string; steps: ApiCommand[] }
+  /**
+   * `timeoutMs` set: a supervised transfer. The relay watches the bridge on the
+   * call's event socket; unanswered within `timeoutMs` (or busy), it takes the
+   * caller back with `recall` and the cloud's AI carries on.
+   */
+  | { name: "transfer"; destination: string; context: string; timeoutMs?: number; steps: ApiCommand[]; recall: ApiCommand }
   | { name: "hangup"; cause: string; steps: ApiCommand[] }
   | { name: "clear_playback"; steps: ApiCommand[] }
   | { name: "presence"; extension: string; domain: string; steps: ApiCommand[] };
@@ -63,6 +77,8 @@ const CONTEXT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DOMAIN_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 /** Words with a meaning of their own where a destination or context goes. */
 const RESERVED = new Set(["inline", "xml", "-bleg", "-both", "bleg", "both", "all", "enum", "lua", "system"]);
+/** How long a supervised transfer may ring, seconds. */
+export const TRANSFER_TIMEOUT_SECONDS = [5, 300] as const;
 /** The last gate: what any API argument may look like. No space, CR/LF, `$`, braces, quotes or colon. */
 const SAFE_TOKEN = /^[A-Za-z0-9*#+@._/=-]{1,256}$/;
 
@@ -89,8 +105,10 @@ export function planCommand(name: string, args: Args, call: CallFacts): PlanResu
   const callId = call.callId.toLowerCase();
   switch (name) {
     case "transfer": {
-      const extra = onlyKeys(args, ["destination", "context"]);
+      const extra = onlyKeys(args, ["destination", "context", "timeoutSeconds"]);
       if (extra) return extra;
+      const timeout = args.timeoutSeconds === undefined ? undefined : seconds(args.timeoutSeconds, TRANSFER_TIMEOUT_SECONDS);
+      if (timeout && !timeout.ok) return timeout;
       const destination = extension(args.destination, "destination");
       if (!destination.ok) return destination;
       const context = args.context === undefined ? contextOf(call) : pattern(args.context, CONTEXT_RE, "context");
@@ -101,7 +119,8 @@ export function planCommand(name: string, args: Args, call: CallFacts): PlanResu
         { api: "uuid_transfer", args: [callId, destination.value, "XML", context.value] },
         { api: "uuid_audio_stream", args: [callId, "stop"] },
       ];
-      return { ok: true, plan: { name, destination: destination.value, context: context.value, steps } };
+      const timeoutMs = timeout ? timeout.value * 1000 : undefined;
+      return { ok: true, plan: { name, destination: destination.value, context: context.value, ...(timeoutMs ? { timeoutMs } : {}), steps, recall: recall(callId) } };
     }
     case "hangup": {
       const extra = onlyKeys(args, ["cause"]);
@@ -144,6 +163,17 @@ export function breakAll(callId: string): ApiCommand {
 }
 
 /**
+ * `uuid_transfer <uuid> park inline`: the caller back from a transfer nobody
+ * answered. Transferring the A leg cancels the ringing bridge; `park` keeps
+ * the channel up with its stream and event socket, where the relay plays the
+ * agent's audio again. The relay's own fixed text: the only `inline` it ever
+ * sends, and never reachable from the cloud (planCommand refuses the word).
+ */
+export function recall(callId: string): ApiCommand {
+  return { api: "uuid_transfer", args: [callId, "park", "inline"] };
+}
+
+/**
  * The command line for `api`/`bgapi`. Throws TypeError for anything not
  * allow-listed, a uuid_* command whose first argument is not a UUID, or an
  * argument that is not a plain token: a bug on our side, never a command sent.
@@ -151,10 +181,24 @@ export function breakAll(callId: string): ApiCommand {
 export function renderApi(command: ApiCommand): string {
   if (!(ALLOWED_APIS as readonly string[]).includes(command.api)) throw new TypeError(`API ${JSON.stringify(command.api)} is not allow-listed`);
   if (command.api.startsWith("uuid_") && !UUID_RE.test(command.args[0] ?? "")) throw new TypeError(`${command.api} needs a call UUID first`);
+  if (command.api === "uuid_transfer" && !transferShape(command.args)) throw new TypeError("uuid_transfer must be <uuid> <dest> XML <context>, or the relay's own recall");
   for (const arg of command.args) {
     if (!SAFE_TOKEN.test(arg) || arg.includes("::") || /[$'"{}:\s]/.test(arg)) throw new TypeError(`unsafe API argument ${JSON.stringify(arg.slice(0, 40))}`);
   }
   return [command.api, ...command.args].join(" ");
+}
+
+/** `<uuid> <dest> XML <context>`, or exactly {@link recall}'s `<uuid> park inline`. */
+function transferShape(args: string[]): boolean {
+  if (args.length === 3) return args[1] === "park" && args[2] === "inline";
+  return args.length === 4 && args[2] === "XML" && !RESERVED.has((args[1] ?? "").toLowerCase()) && !RESERVED.has((args[3] ?? "").toLowerCase());
+}
+
+/** A whole number of seconds in `[min, max]`, given as a number or digits. */
+function seconds(value: unknown, [min, max]: readonly [number, number]): Check<number> {
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) return bad(`timeoutSeconds must be a whole number from ${min} to ${max}`);
+  return { ok: true, value: n };
 }
 
 function onlyKeys(args: Args, allowed: readonly string[]): { ok: false; code: string; message: string } | undefined {

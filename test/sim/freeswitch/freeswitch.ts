@@ -22,10 +22,28 @@ export interface FreeSwitchSimOptions {
   eslPort: number;
   relayAudioPort: number;
   relayOutboundPort: number;
-  /** Extensions that exist, and those registered (sofia_contact answers a contact). */
-  users: Record<string, { registered: boolean }>;
+  /**
+   * Extensions that exist, and those registered (sofia_contact answers a
+   * contact). A transfer to one runs its dialplan (see {@link SimUser}).
+   */
+  users: Record<string, SimUser>;
   modules: string[];
   tmpDir: string;
+}
+
+/**
+ * An extension as FusionPBX's local-extension dialplan treats a call
+ * transferred to it: `bridge user/<ext>@<domain>` that rings for the
+ * extension's `call_timeout`, then voicemail when nobody answered.
+ */
+export interface SimUser {
+  registered: boolean;
+  /** What the person does when it rings: answer (default), let it ring out, or be busy. */
+  answers?: "answer" | "no-answer" | "busy";
+  /** How long it rings before being answered, ms (default 150). */
+  answerAfterMs?: number;
+  /** The extension's call_timeout, ms, before the bridge gives up with NO_ANSWER (default 30 s). */
+  ringTimeoutMs?: number;
 }
 
 /** One API command as the simulator received it. */
@@ -153,8 +171,17 @@ export class FreeSwitchSim {
         return "+OK";
       case "uuid_transfer":
         if (!call || call.hungUp) return noSuch;
+        // `park inline`: the inline dialplan runs park (cancelling a bridge that rings).
+        if (args[2] === "inline") {
+          if (args[1] !== "park") return "-ERR the simulator runs only `park` inline";
+          call.park();
+          return "+OK";
+        }
+        if (args[2] !== "XML" || !args[3]) return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]";
         // The stream and the outbound socket keep running after a transfer (shared/FREESWITCH.md).
-        call.transferred = { destination: args[1] ?? "", context: args[3] ?? "" };
+        call.transferred = { destination: args[1] ?? "", context: args[3] };
+        call.transfers.push(call.transferred);
+        call.runDestination(args[1] ?? "", this.options.users[args[1] ?? ""]);
         return "+OK";
       case "uuid_audio_stream":
         if (!call || call.hungUp) return noSuch;

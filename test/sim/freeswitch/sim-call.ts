@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import { readFileSync } from "node:fs";
 import { AudioModule } from "./audio-module.js";
 import { channelHeaders, type SimChannel } from "./channel-data.js";
+import type { SimUser } from "./freeswitch.js";
 import { commandReply, CommandSplitter, disconnectNotice, eventPlain, type HeaderValue, type SentCommand } from "./wire.js";
 
 export interface SimCallOptions {
@@ -49,7 +50,18 @@ export class SimCall {
   linger = false;
   readonly customSubscriptions = new Set<string>();
   hungUp: { cause: string; at: number } | undefined;
+  /** The last transfer FreeSWITCH took (uuid_transfer ... XML ...), and all of them. */
   transferred: { destination: string; context: string } | undefined;
+  readonly transfers: { destination: string; context: string }[] = [];
+  /**
+   * Where the channel's dialplan is: the `socket` app (the relay's), a
+   * transfer's bridge ringing or answered, the target's voicemail after a
+   * failed bridge, `park` after a recall, or another application.
+   */
+  dialplan: "socket" | "ringing" | "bridged" | "voicemail" | "parked" | "other" = "socket";
+  /** Times the relay took the caller back (`uuid_transfer <uuid> park inline`). */
+  recalls = 0;
+  private bridge: { app: string; timer: NodeJS.Timeout | undefined; target: string } | undefined;
   /** When the relay closed the outbound socket (after the notice, if lingering). */
   socketClosedAt: number | undefined;
   private current: { played: Played; timer: NodeJS.Timeout } | undefined;
@@ -94,6 +106,8 @@ export class SimCall {
   hangup(cause = "NORMAL_CLEARING"): void {
     if (this.hungUp) return;
     this.hungUp = { cause, at: performance.now() };
+    clearTimeout(this.bridge?.timer);
+    this.bridge = undefined;
     this.stopPlayback(true);
     this.module.stop();
     this.fire("CHANNEL_HANGUP", [["Hangup-Cause", cause]]);
@@ -102,6 +116,62 @@ export class SimCall {
     this.fire("CHANNEL_HANGUP_COMPLETE", [["Hangup-Cause", cause]]);
     // Without linger FreeSWITCH closes; with it, it waits for the controller.
     if (!this.linger) this.socket.end();
+  }
+
+  /**
+   * A transfer to `destination`: a known extension rings (`bridge`, events
+   * CHANNEL_EXECUTE then CHANNEL_BRIDGE on answer, or CHANNEL_EXECUTE_COMPLETE
+   * with originate_disposition on failure, after which the dialplan goes to
+   * voicemail); anything else runs some other application.
+   */
+  runDestination(destination: string, user: SimUser | undefined): void {
+    this.endBridge("ORIGINATOR_CANCEL");
+    if (!user) {
+      this.dialplan = "other";
+      return;
+    }
+    const app = `app-${Math.random().toString(16).slice(2)}`;
+    const target = `user/${destination}@${this.options.channel.domainName}`;
+    this.dialplan = "ringing";
+    this.bridge = { app, timer: undefined, target };
+    this.fire("CHANNEL_EXECUTE", [["Application", "bridge"], ["Application-Data", target], ["Application-UUID", app]]);
+    const answers = user.answers ?? "answer";
+    if (answers === "busy") {
+      this.bridge.timer = setTimeout(() => this.endBridge("USER_BUSY"), 20);
+    } else if (answers === "no-answer") {
+      this.bridge.timer = setTimeout(() => this.endBridge("NO_ANSWER"), user.ringTimeoutMs ?? 30_000);
+    } else {
+      this.bridge.timer = setTimeout(() => {
+        this.bridge = undefined;
+        this.dialplan = "bridged";
+        this.fire("CHANNEL_BRIDGE", [["Bridge-A-Unique-ID", this.callId], ["Bridge-B-Unique-ID", `b-${this.callId}`], ["Other-Leg-Unique-ID", `b-${this.callId}`]]);
+      }, user.answerAfterMs ?? 150);
+    }
+  }
+
+  /** `uuid_transfer <uuid> park inline`: a ringing bridge is cancelled; the channel parks, stream and socket still up. */
+  park(): void {
+    this.recalls++;
+    this.endBridge("ORIGINATOR_CANCEL", false);
+    this.dialplan = "parked";
+    this.fire("CHANNEL_PARK", []);
+  }
+
+  /** The ringing bridge ends unanswered with `cause` (switch_ivr_originate's originate_disposition and DIALSTATUS). */
+  private endBridge(cause: string, thenVoicemail = true): void {
+    const bridge = this.bridge;
+    if (!bridge) return;
+    clearTimeout(bridge.timer);
+    this.bridge = undefined;
+    const dialStatus = ({ USER_BUSY: "BUSY", NO_ANSWER: "NOANSWER", ORIGINATOR_CANCEL: "CANCEL" } as Record<string, string>)[cause] ?? cause;
+    this.fire("CHANNEL_EXECUTE_COMPLETE", [
+      ["Application", "bridge"],
+      ["Application-Data", bridge.target],
+      ["Application-UUID", bridge.app],
+      ["variable_originate_disposition", cause],
+      ["variable_DIALSTATUS", dialStatus],
+    ]);
+    if (thenVoicemail) this.dialplan = "voicemail";
   }
 
   /** `uuid_break <uuid> all`: stops the file playing and flushes the queue. */
