@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MIN_PROTOCOL_VERSION, PROTOCOL_VERSION } from "../../shared/link/index.js";
 import { TEST_TOKEN } from "../testing/cloud-stub.js";
 import { FAST, LinkHarness, callInfo, open, pcm } from "../testing/link-harness.js";
-import { waitFor } from "../testing/wait.js";
-import { RELAY_CAPABILITIES } from "./link-client.js";
+import { captureLog, waitFor } from "../testing/wait.js";
+import { LinkClient, RELAY_CAPABILITIES } from "./link-client.js";
 
 const h = new LinkHarness();
 afterEach(() => h.cleanup());
@@ -117,6 +117,72 @@ describe("LinkClient traffic", () => {
     expect(order).toEqual(["call.start", "audio", "audio", "call.end"]);
     expect(conn.controls("call.end")[0]).toEqual({ type: "call.end", callId: call.callId, reason: "stream-closed" });
     expect(call.live).toBe(false);
+  });
+
+  /** A client with a message budget (the harness's options are the timings only). */
+  async function budgeted(maxMessagesPerSecond: number, bundleMs = 1000) {
+    const stub = await h.stub();
+    const link = new LinkClient({ ...FAST, bundleMs, maxMessagesPerSecond, url: stub.linkUrl, token: TEST_TOKEN, log: captureLog("debug").log });
+    link.start();
+    await waitFor(() => link.isUp, { what: "the link to come up" });
+    return { link, conn: await stub.connection(0) };
+  }
+
+  it("sends audio at once on an idle link, and then no faster than its message budget", async () => {
+    // 2 messages a second: 500 ms between two messages.
+    const { link, conn } = await budgeted(2);
+    try {
+      const call = open(link, 1);
+      const started = performance.now();
+      call.sendAudio(pcm(1));
+      await waitFor(() => conn.frames().length === 1, { timeoutMs: 300, what: "the first frame without waiting for a window" });
+      const before = conn.messages.length;
+      for (let i = 2; i <= 4; i++) {
+        call.sendAudio(pcm(i));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(conn.frames()).toHaveLength(1); // still within the 500 ms since the first message
+      await waitFor(() => conn.frames().length === 4, { timeoutMs: 1500, what: "the three frames together" });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(490);
+      expect(conn.messages.slice(before).filter((m) => m.some((i) => i.kind === "audio"))).toHaveLength(1);
+    } finally {
+      await link.stop();
+    }
+  });
+
+  it("lets playback progress ride the next bundle, but sends a command result at once, in order", async () => {
+    const { link, conn } = await budgeted(2);
+    try {
+      const call = open(link, 1);
+      call.sendAudio(pcm(1));
+      await waitFor(() => conn.frames().length === 1, { what: "the first frame" });
+      call.send({ type: "playback.event", callId: call.callId, event: "started" });
+      call.sendAudio(pcm(2));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(conn.controls("playback.event")).toHaveLength(0); // waits for the budget (500 ms)
+      call.send({ type: "command.result", id: "c1", callId: call.callId, ok: true, result: {} });
+      await waitFor(() => conn.controls("command.result").length === 1, { timeoutMs: 300, what: "the command result at once" });
+      const order = conn.items.slice(1).map((i) => (i.kind === "control" ? i.message.type : i.kind));
+      expect(order).toEqual(["call.start", "audio", "playback.event", "audio", "command.result"]);
+    } finally {
+      await link.stop();
+    }
+  });
+
+  it("sends a barge-in's cleared event and a call.end at once", async () => {
+    const { link, conn } = await budgeted(2);
+    try {
+      const call = open(link, 1);
+      call.sendAudio(pcm(1));
+      await waitFor(() => conn.frames().length === 1, { what: "the first frame" });
+      call.send({ type: "playback.event", callId: call.callId, event: "cleared", playedMs: 40 });
+      await waitFor(() => conn.controls("playback.event").length === 1, { timeoutMs: 300, what: "cleared at once" });
+      call.end("stream-closed");
+      await waitFor(() => conn.controls("call.end").length === 1, { timeoutMs: 300, what: "call.end at once" });
+    } finally {
+      await link.stop();
+    }
   });
 
   it("splits frames larger than the cloud's frame limit", async () => {

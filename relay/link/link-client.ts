@@ -9,6 +9,7 @@
  * what is waiting to be sent is the {@link Outbox}'s.
  */
 import { EventEmitter } from "node:events";
+import { performance } from "node:perf_hooks";
 import type { AudioFrame, ControlInput, ControlOf, LinkLimits } from "../../shared/link/index.js";
 import { CallRegistry, announceCall, type CallEntry, type CallInfo } from "../calls/registry.js";
 import type { LinkTimingConfig } from "../config.js";
@@ -32,7 +33,18 @@ export interface LinkClientOptions extends LinkTimingConfig {
   software?: string;
   /** Random source for backoff jitter (tests make it deterministic). */
   random?: () => number;
+  /**
+   * Most binary messages per second the relay sends (each is one incoming
+   * message, billed, for the RelayHub). Audio leaves as soon as this allows,
+   * so a lightly loaded relay adds no bundling delay; under load frames
+   * gather for up to `1000 / maxMessagesPerSecond` ms (never longer than
+   * `bundleMs`). Default {@link DEFAULT_MAX_MESSAGES_PER_SECOND}.
+   */
+  maxMessagesPerSecond?: number;
 }
+
+/** 4 ms between messages at most: a fifth of a DO's soft limit of ~1,000 incoming messages a second. */
+export const DEFAULT_MAX_MESSAGES_PER_SECOND = 250;
 
 export type OpenCallResult = { ok: true; call: LinkCall } | { ok: false; reason: "duplicate" | "full" | "stopping" | "invalid" };
 
@@ -46,7 +58,17 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
   private readonly log: Logger;
   private readonly port: CallPort;
   private readonly inbound: InboundContext;
-  private tick: NodeJS.Timeout | undefined;
+  /** A flush is due: at the next turn of the event loop, or when the message budget allows. */
+  private flushSoon: NodeJS.Immediate | undefined;
+  private flushLater: NodeJS.Timeout | undefined;
+  private readonly runFlush = () => {
+    this.flushSoon = undefined;
+    this.flushLater = undefined;
+    this.flush();
+  };
+  /** Shortest time between two messages, ms. */
+  private readonly gapMs: number;
+  private lastSentAt = -Infinity;
   private stopping = false;
   /** call.end messages handed to a live socket lately, and when. */
   private recentEnds: { message: ControlInput; at: number }[] = [];
@@ -56,6 +78,7 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
     super();
     this.log = options.log.child({ component: "link" });
     this.outbox = new Outbox({ maxQueuedAudioMsPerCall: options.maxQueuedAudioMs });
+    this.gapMs = Math.min(options.bundleMs, 1000 / (options.maxMessagesPerSecond ?? DEFAULT_MAX_MESSAGES_PER_SECOND));
     this.socket = new LinkSocket(
       { ...options, log: this.log, software: options.software ?? RELAY_SOFTWARE, capabilities: RELAY_CAPABILITIES },
       this.counters,
@@ -125,7 +148,8 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
       return this.refused("invalid", info);
     }
     this.counters.callsStarted++;
-    this.flush();
+    // Nothing waits for a call.start: it leaves with the call's first frames.
+    this.scheduleFlush();
     return { ok: true, call: new LinkCall(added.call, this.port) };
   }
 
@@ -133,7 +157,7 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
   async stop(): Promise<void> {
     this.stopping = true;
     this.flush();
-    clearInterval(this.tick);
+    this.cancelFlush();
     await this.socket.stop();
   }
 
@@ -162,8 +186,6 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
       new Set(live.map((call) => call.info.callId)),
       doubtful,
     );
-    clearInterval(this.tick);
-    this.tick = setInterval(() => this.flush(), this.options.bundleMs);
     this.log.info(
       { relayId: welcome.relayId, url: this.options.url, protocolVersion: welcome.protocolVersion, resumedCalls: live.length, reconnects: this.socket.welcomes - 1 },
       "link up",
@@ -174,8 +196,7 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
 
   private onDown(): void {
     this.lostAt = Date.now();
-    clearInterval(this.tick);
-    this.tick = undefined;
+    this.cancelFlush();
     // Expected when stopping; otherwise the calls now wait for the reconnect.
     this.log[this.stopping ? "info" : "warn"]({ calls: this.registry.size, queuedAudioFrames: this.outbox.stats.audioFrames }, "link down");
     this.emit("down");
@@ -184,22 +205,46 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
   private queueAudio(frame: AudioFrame, owner: string): void {
     this.outbox.pushAudio(frame, owner);
     if (this.outbox.wantsEarlyFlush(this.socket.limits)) this.flush();
+    else this.scheduleFlush();
   }
 
   private queueControl(message: ControlInput): void {
     this.outbox.pushControl(message);
-    this.flush();
+    if (ridesNextBundle(message)) this.scheduleFlush();
+    else this.flush();
   }
 
-  /** Sends queued messages while the socket buffer is under the high-water mark. */
+  /**
+   * Arranges a flush: at the next turn of the event loop (after the socket
+   * reads of this turn, so frames that arrived together leave together), or,
+   * when the last message left less than {@link gapMs} ago, once it has.
+   */
+  private scheduleFlush(): void {
+    if (this.flushSoon || this.flushLater || !this.socket.isUp) return;
+    const wait = this.lastSentAt + this.gapMs - performance.now();
+    if (wait <= 0) this.flushSoon = setImmediate(this.runFlush);
+    else this.flushLater = setTimeout(this.runFlush, wait);
+  }
+
+  private cancelFlush(): void {
+    clearImmediate(this.flushSoon);
+    clearTimeout(this.flushLater);
+    this.flushSoon = undefined;
+    this.flushLater = undefined;
+  }
+
+  /** Sends queued messages while the socket buffer is under the high-water mark; retries after `bundleMs` when it is not. */
   private flush(): void {
+    this.cancelFlush();
     while (this.socket.isUp && !this.outbox.isEmpty) {
       if (this.socket.bufferedAmount > this.options.maxBufferedBytes) {
         this.counters.backpressureWaits++;
+        this.flushLater = setTimeout(this.runFlush, this.options.bundleMs);
         return;
       }
       const message = this.outbox.takeMessage(this.socket.limits);
       if (!message || !this.socket.send(message)) return;
+      this.lastSentAt = performance.now();
     }
   }
 
@@ -257,4 +302,14 @@ export class LinkClient extends EventEmitter<{ up: [{ relayId: string }]; down: 
     this.log.warn({ callId: info.callId, reason, calls: this.registry.size, maxCalls: this.socket.limits.maxCalls }, "call refused by the link");
     return { ok: false, reason };
   }
+}
+
+/**
+ * Control that nobody waits on: a call.start (its frames follow it in the
+ * queue anyway) and playback progress other than a barge-in's `cleared`.
+ * It leaves with the next bundle, at most `gapMs` later. Everything else
+ * (command results, call.end, dtmf, cleared, errors) leaves at once.
+ */
+function ridesNextBundle(message: ControlInput): boolean {
+  return message.type === "call.start" || (message.type === "playback.event" && message.event !== "cleared");
 }
