@@ -11,9 +11,7 @@
  *   first, and is counted. Control messages are never dropped.
  */
 import {
-  audioRecord,
   BUNDLE_HEADER_BYTES,
-  concatBytes,
   controlRecord,
   Encoding,
   FRAME_HEADER_BYTES,
@@ -21,6 +19,7 @@ import {
   type AudioFrame,
   type ControlInput,
   type LinkLimits,
+  writeAudioRecord,
 } from "../../shared/link/index.js";
 
 /** `owner` is the call UUID: a slot may change hands while its old audio still waits. */
@@ -151,33 +150,40 @@ export class Outbox {
    * goes alone, so the queue always moves). Undefined when empty.
    */
   takeMessage(limits: SendLimits): Uint8Array | undefined {
-    const parts: Uint8Array[] = [];
-    let frames: AudioFrame[] = [];
+    // Records in order: a control record, or a run of frames that becomes one bundle record.
+    const parts: (Uint8Array | AudioFrame[])[] = [];
+    let frames: AudioFrame[] | undefined;
     let size = 0;
-    const closeBundle = () => {
-      if (frames.length > 0) parts.push(audioRecord(frames));
-      frames = [];
-    };
     for (let e = this.peek(); e; e = this.peek()) {
       const empty = size === 0;
       if (e.kind === "audio") {
-        const add = FRAME_HEADER_BYTES + e.frame.payload.byteLength + (frames.length === 0 ? RECORD_HEADER_BYTES + BUNDLE_HEADER_BYTES : 0);
-        if (!empty && (frames.length >= limits.maxFramesPerBundle || size + add > limits.maxRecordBytes)) break;
+        const add = FRAME_HEADER_BYTES + e.frame.payload.byteLength + (frames ? 0 : RECORD_HEADER_BYTES + BUNDLE_HEADER_BYTES);
+        if (!empty && ((frames?.length ?? 0) >= limits.maxFramesPerBundle || size + add > limits.maxRecordBytes)) break;
+        if (!frames) parts.push((frames = []));
         frames.push(e.frame);
         size += add;
         this.consume(e);
       } else {
         if (!empty && size + e.record.byteLength > limits.maxRecordBytes) break;
-        closeBundle();
+        frames = undefined;
         parts.push(e.record);
         size += e.record.byteLength;
         this.consume(e);
       }
     }
-    closeBundle();
     this.compact();
     if (parts.length === 0) return undefined;
-    return parts.length === 1 ? parts[0] : concatBytes(parts);
+    if (parts.length === 1 && parts[0] instanceof Uint8Array) return parts[0];
+    // One allocation for the whole message: each payload is copied once, straight into it.
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const part of parts) {
+      if (part instanceof Uint8Array) {
+        out.set(part, at);
+        at += part.byteLength;
+      } else at = writeAudioRecord(part, out, at);
+    }
+    return out;
   }
 
   private peek(): Entry | undefined {
@@ -210,8 +216,11 @@ export class Outbox {
     this.audioBytes -= e.frame.payload.byteLength;
     const slot = this.bySlot.get(e.frame.slot);
     if (!slot) return;
-    const i = slot.entries.indexOf(e);
-    if (i >= 0) slot.entries.splice(i, 1);
+    if (slot.entries[0] === e) slot.entries.shift();
+    else {
+      const i = slot.entries.indexOf(e);
+      if (i >= 0) slot.entries.splice(i, 1);
+    }
     slot.ms -= e.ms;
     if (slot.entries.length === 0) this.bySlot.delete(e.frame.slot);
   }

@@ -8,9 +8,10 @@ import {
   encodeBundle,
   FRAME_HEADER_BYTES,
   SAMPLE_RATES,
+  writeBundle,
   type AudioFrame,
 } from "./audio-frames.js";
-import { audioRecord, encodeLinkMessage, LinkDecoder, type LinkItem } from "./codec.js";
+import { audioRecord, encodeLinkMessage, LinkDecoder, writeAudioRecord, type LinkItem } from "./codec.js";
 import { Consequence, LinkErrorCode, LinkProtocolError, type LinkErrorCode as Code } from "./errors.js";
 import { DEFAULT_LIMITS } from "./limits.js";
 import { concatBytes, encodeRecord, RecordKind } from "./records.js";
@@ -72,6 +73,19 @@ describe("audio bundle encoding", () => {
     for (const slot of [-1, 65536, 1.5, Number.NaN]) expect(() => encodeBundle([frame(slot, new Uint8Array(0))])).toThrow(RangeError);
     expect(() => encodeBundle([frame(1, new Uint8Array(65536))])).toThrow(RangeError);
     expect(() => encodeBundle(Array.from({ length: 65536 }, () => frame(1, new Uint8Array(0))))).toThrow(RangeError);
+  });
+
+  it("writes a bundle, or a whole bundle record, in place at an offset, byte for byte as the allocating encoders", () => {
+    const frames = [frame(1, pattern(640, 1)), frame(2, pattern(3, 2), { encoding: Encoding.PCMU }), frame(3, new Uint8Array(0))];
+    const out = new Uint8Array(5 + bundleSize(frames) + 3).fill(0xee);
+    expect(writeBundle(frames, out, 5)).toBe(5 + bundleSize(frames));
+    expect(out.subarray(5, 5 + bundleSize(frames))).toEqual(encodeBundle(frames));
+    expect([...out.subarray(0, 5), ...out.subarray(-3)]).toEqual(new Array(8).fill(0xee));
+    const record = audioRecord(frames);
+    expect(record).toEqual(encodeRecord(RecordKind.AudioBundle, encodeBundle(frames)));
+    const message = new Uint8Array(2 + record.byteLength);
+    expect(writeAudioRecord(frames, message, 2)).toBe(message.byteLength);
+    expect(message.subarray(2)).toEqual(record);
   });
 
   it("wraps seq and timestamp at 2^32", () => {

@@ -75,11 +75,22 @@ export function bundleSize(frames: readonly AudioFrame[]): number {
 
 /** Encodes frames into a bundle body. Throws RangeError for values that cannot be encoded (a programming error). */
 export function encodeBundle(frames: readonly AudioFrame[]): Uint8Array {
-  if (frames.length > 0xffff) throw new RangeError(`a bundle holds at most 65535 frames, got ${frames.length}`);
   const out = new Uint8Array(bundleSize(frames));
-  const view = new DataView(out.buffer);
-  view.setUint16(0, frames.length, true);
-  let at = BUNDLE_HEADER_BYTES;
+  writeBundle(frames, out, 0);
+  return out;
+}
+
+/**
+ * Writes the bundle body of `frames` into `out` at `at` (it must have
+ * {@link bundleSize} bytes there), so a sender can build a whole message
+ * with one allocation and one copy of each payload. Returns the offset after
+ * it. Throws RangeError like {@link encodeBundle}.
+ */
+export function writeBundle(frames: readonly AudioFrame[], out: Uint8Array, at: number): number {
+  if (frames.length > 0xffff) throw new RangeError(`a bundle holds at most 65535 frames, got ${frames.length}`);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint16(at, frames.length, true);
+  at += BUNDLE_HEADER_BYTES;
   for (const f of frames) {
     if (!Number.isInteger(f.slot) || f.slot < 0 || f.slot > MAX_SLOT) throw new RangeError(`slot out of range: ${f.slot}`);
     if (f.payload.byteLength > 0xffff) throw new RangeError(`frame payload too large: ${f.payload.byteLength}`);
@@ -93,7 +104,7 @@ export function encodeBundle(frames: readonly AudioFrame[]): Uint8Array {
     out.set(f.payload, at + FRAME_HEADER_BYTES);
     at += FRAME_HEADER_BYTES + f.payload.byteLength;
   }
-  return out;
+  return at;
 }
 
 export interface DecodedBundle {

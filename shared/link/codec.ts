@@ -5,11 +5,11 @@
  * per-call errors; link-level corruption throws a close-link
  * {@link LinkProtocolError} and nothing else ever escapes.
  */
-import { decodeBundle, encodeBundle, type AudioFrame } from "./audio-frames.js";
+import { bundleSize, decodeBundle, writeBundle, type AudioFrame } from "./audio-frames.js";
 import { decodeControl, encodeControl, type ControlInput, type ControlMessage } from "./control.js";
 import { Consequence, LinkErrorCode, LinkProtocolError, linkError } from "./errors.js";
 import { resolveLimits, type LinkLimits } from "./limits.js";
-import { concatBytes, encodeRecord, RecordDecoder, RecordKind } from "./records.js";
+import { concatBytes, encodeRecord, RECORD_HEADER_BYTES, RecordDecoder, RecordKind, writeRecordHeader } from "./records.js";
 
 export type LinkItem =
   | { kind: "control"; message: ControlMessage }
@@ -88,7 +88,7 @@ export class LinkDecoder {
 /** One outgoing WebSocket message: control messages first, in order, then one bundle of frames. */
 export function encodeLinkMessage(controls: readonly ControlInput[], frames: readonly AudioFrame[] = []): Uint8Array {
   const parts: Uint8Array[] = controls.map((c) => encodeRecord(RecordKind.Control, encodeControl(c)));
-  if (frames.length > 0) parts.push(encodeRecord(RecordKind.AudioBundle, encodeBundle(frames)));
+  if (frames.length > 0) parts.push(audioRecord(frames));
   return parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts);
 }
 
@@ -97,7 +97,16 @@ export function controlRecord(message: ControlInput): Uint8Array {
   return encodeRecord(RecordKind.Control, encodeControl(message));
 }
 
-/** Frames a bundle as a record. */
+/** Frames a bundle as a record (one allocation, each payload copied once). */
 export function audioRecord(frames: readonly AudioFrame[]): Uint8Array {
-  return encodeRecord(RecordKind.AudioBundle, encodeBundle(frames));
+  const out = new Uint8Array(RECORD_HEADER_BYTES + bundleSize(frames));
+  writeAudioRecord(frames, out, 0);
+  return out;
+}
+
+/** Writes a bundle record of `frames` into `out` at `at` ({@link RECORD_HEADER_BYTES} + {@link bundleSize} bytes); returns the offset after it. */
+export function writeAudioRecord(frames: readonly AudioFrame[], out: Uint8Array, at: number): number {
+  const end = writeBundle(frames, out, at + RECORD_HEADER_BYTES);
+  writeRecordHeader(out, at, RecordKind.AudioBundle, end - at - RECORD_HEADER_BYTES);
+  return end;
 }
