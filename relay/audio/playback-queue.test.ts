@@ -50,4 +50,11 @@ describe("PlaybackQueue", () => {
       data: { audioDataType: "raw", sampleRate: 8000, audioData: "AQIDBA==" },
     });
   });
+
+  it("writes the same text JSON.stringify would (it is built by hand for speed)", () => {
+    for (const [sampleRate, pcm] of [[8000, Buffer.alloc(0)], [16000, Buffer.from(Array.from({ length: 641 }, (_, i) => (i * 37) & 0xff))]] as const) {
+      const expected = JSON.stringify({ type: "streamAudio", data: { audioDataType: "raw", sampleRate, audioData: pcm.toString("base64") } });
+      expect(streamAudioMessage({ sampleRate, pcm })).toBe(expected);
+    }
+  });
 });
