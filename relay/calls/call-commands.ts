@@ -65,7 +65,11 @@ async function runHandoff(call: Call, plan: Extract<CommandPlan, { name: "transf
   // A supervised transfer watches the call's events from before uuid_transfer: a busy target answers in milliseconds.
   const watch = plan.name === "transfer" ? superviseTransfer(call, plan) : undefined;
   const reply = await api(call, plan.steps[0]).catch((err: Error) => (err instanceof EslError ? err : `-ERR ${err.message}`));
-  if (reply instanceof EslError || !replyOk(reply)) {
+  // No reply (socket dropped, timeout) is not a refusal: FreeSWITCH may have taken the transfer. A supervised one
+  // is then decided by the call's events, so the caller is never both ringing someone and talking to the AI.
+  const unknown = reply instanceof EslError && (reply.code === CommandError.EslDisconnected || reply.code === CommandError.EslTimeout);
+  if (watch && unknown) call.log.warn({ code: reply.code }, "no reply to uuid_transfer: the call's events decide whether it happened");
+  else if (reply instanceof EslError || !replyOk(reply)) {
     watch?.cancel();
     call.transfer = undefined;
     return reply instanceof EslError ? { ok: false, code: reply.code, message: reply.message } : refused(reply);
@@ -81,6 +85,8 @@ async function runHandoff(call: Call, plan: Extract<CommandPlan, { name: "transf
   }
   const end = await watch.done;
   call.transfer = undefined;
+  // Never bridged and never answered for: most likely the transfer did not happen; the AI keeps the caller.
+  if (reply instanceof EslError && end.kind === "delivered") return { ok: false, code: reply.code, message: reply.message };
   call.log.info({ ...where, end: end.kind, ...(end.kind === "unanswered" ? { code: end.code, why: end.why } : {}) }, "supervised transfer ended");
   switch (end.kind) {
     case "answered":

@@ -21,7 +21,7 @@ import { runCommand } from "./call-commands.js";
 import { callInfoFor, channelEvent } from "./call-events.js";
 import { runFallback } from "./call-fallback.js";
 import { CallPlayback } from "./call-playback.js";
-import type { InboundApi } from "./esl-runner.js";
+import { runApi, type InboundApi } from "./esl-runner.js";
 import type { CallInfo } from "./registry.js";
 import type { CallCounters } from "./call-counters.js";
 import type { TransferWatch } from "./transfer-watch.js";
@@ -224,12 +224,23 @@ export class Call {
         this.hangupCause ??= what.cause;
         this.onHangup();
         return;
-      case "bridge-start":
       case "bridged":
+        // Bridged while the AI has the call (an intercept, a transfer whose reply was lost): a person has it now.
+        if (!this.transfer && !this.over) this.personTookOver();
+        return;
+      case "bridge-start":
       case "bridge-end":
       case "other":
         return;
     }
+  }
+
+  private personTookOver(): void {
+    this.log.warn("the caller was bridged to someone while with the AI: handing the call over, the stream stops");
+    this.over = "transferred";
+    this.playback.stop();
+    this.link?.end("transferred");
+    void runApi({ api: "uuid_audio_stream", args: [this.callId, "stop"] }, this.deps.inbound, this.session).catch((err: Error) => this.log.warn({ err: err.message }, "uuid_audio_stream stop failed"));
   }
 
   private onHangup(): void {

@@ -132,6 +132,32 @@ describe("supervised transfer", () => {
     expect(lines(r, call.callId)).toEqual([`uuid_transfer ${call.callId} 5000 XML pbx.example.com`, `uuid_audio_stream ${call.callId} stop`]);
   }, 15_000);
 
+  it("the uuid_transfer reply is lost (event socket dropped) but FreeSWITCH took it: the bridge events decide, one transfer only", async () => {
+    const r = await rig();
+    r.sim.options.users["200"] = { registered: true, answers: "answer", answerAfterMs: 300 };
+    const call = await liveCall(r);
+    r.sim.holdReplies = true;
+    const sent = send(r, call.callId, { destination: "200", timeoutSeconds: 10 });
+    await waitFor(() => r.sim.apisNamed("uuid_transfer").length === 1, { what: "uuid_transfer at FreeSWITCH" });
+    r.sim.dropInbound();
+    r.sim.holdReplies = false;
+    const result = await sent.result();
+    expect(result).toMatchObject({ ok: true, result: { destination: "200", answered: true } });
+    expect(call.transfers).toHaveLength(1);
+    await waitFor(() => !call.module.open, { what: "the stream stopped" });
+    await waitFor(() => r.conn.controls("call.end").some((e) => e.callId === call.callId && e.reason === "transferred"));
+  });
+
+  it("bridged to someone while with the AI (an intercept): the relay hands the call over and stops listening", async () => {
+    const r = await rig({ fallbackExtension: "999" });
+    const call = await liveCall(r);
+    call.fire("CHANNEL_BRIDGE", [["Other-Leg-Unique-ID", "b-leg"]]);
+    await waitFor(() => r.conn.controls("call.end").some((e) => e.callId === call.callId && e.reason === "transferred"), { what: "call.end transferred" });
+    await waitFor(() => !call.module.open, { what: "the stream stopped" });
+    expect(r.sim.apis.map((a) => a.line)).toEqual([`uuid_audio_stream ${call.callId} stop`]);
+    expect(r.relay.calls.counters.fallbacks).toBe(0);
+  });
+
   it("timeoutSeconds is checked like any argument: out of range or not a number never reaches FreeSWITCH", async () => {
     const r = await rig();
     const call = await liveCall(r);
