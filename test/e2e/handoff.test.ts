@@ -118,6 +118,12 @@ async function callAndAskForAPerson(secretaryId: string): Promise<SimCall> {
   return call;
 }
 
+/** The instructions of every response the demo secretary's provider was asked for (lines the agent must say). */
+function spokenLines(): string[] {
+  const events = standIns.openaiRealtime.log("sk-local-stand-in") as { type: string; response?: { instructions?: string } }[];
+  return events.filter((e) => e.type === "response.create").map((e) => e.response?.instructions ?? "");
+}
+
 interface ConversationRow {
   outcome: string | null;
   handoffReason: string | null;
@@ -216,6 +222,46 @@ describe("handoff through the relay, workerd, the OpenAI and OmniPlay stand-ins"
       refuseTransfers = false;
     }
   });
+
+  for (const [what, user, timeoutSeconds, line] of [
+    ["busy", { registered: true, answers: "busy" }, 30, /O atendente está ocupado no momento\. Posso anotar um recado/],
+    ["not answered within handoff_timeout", { registered: true, answers: "no-answer", ringTimeoutMs: 60_000 }, 5, /Ninguém atendeu agora\. Posso anotar um recado/],
+  ] as const) {
+    it(`transfer ${what}: the relay takes the caller back, the AI (muted while it rang) offers a message, and the caller leaves one`, async () => {
+      const id = await secretary({ transfer_extension: "200", handoff_keywords: ["horário", "espera"], handoff_timeout_seconds: timeoutSeconds });
+      sim.options.users["200"] = user;
+      const linesBefore = spokenLines().length;
+      try {
+        const call = await callAndAskForAPerson(id);
+        await waitFor(() => call.recalls === 1, { timeoutMs: 45_000, what: "the caller taken back from the transfer" });
+        expect(call.transfers.map((t) => t.destination)).toEqual(["200"]);
+        const transferAt = sim.apis.find((a) => a.line.startsWith(`uuid_transfer ${call.callId} 200`))!.at;
+        const recallAt = sim.apis.find((a) => a.line === `uuid_transfer ${call.callId} park inline`)!.at;
+        if (timeoutSeconds === 5) expect(recallAt - transferAt).toBeGreaterThanOrEqual(4900);
+        // Nothing of the agent played while it rang; then the AI's line about it plays on the parked channel.
+        expect(call.played.filter((p) => p.startedAt > transferAt + 50 && p.startedAt < recallAt)).toEqual([]);
+        await waitFor(() => call.played.some((p) => p.startedAt > recallAt), { timeoutMs: 20_000, what: "the agent's line after the recall" });
+        const quiet = () => {
+          const last = call.played.at(-1);
+          return last?.endedAt !== undefined && performance.now() - last.endedAt > 700;
+        };
+        await waitFor(quiet, { timeoutMs: 30_000, what: "the agent's line to finish" });
+        const record = await sql<{ transcript: { role: string; text: string }[] }[]>`select transcript from conversations where call_id = ${call.callId}`;
+        expect(record).toEqual([]); // the call goes on
+        await call.module.stream(loadFixture("caller-interrupts.wav").data);
+        await call.module.stream(new Uint8Array(32_000));
+        await waitFor(() => call.hungUp !== undefined, { timeoutMs: 45_000, what: "the hangup" });
+        expect(call.transfers).toHaveLength(1);
+        expect(omniplay.tickets().find((t) => t.body.call_uuid === call.callId)).toBeDefined();
+        const conv = await conversation(call.callId);
+        expect(conv).toMatchObject({ outcome: "ticket_created", handoffReason: "keyword_detected" });
+        // The AI was asked to say the line about it (the stand-in answers with its own canned audio).
+        expect(spokenLines().slice(linesBefore).some((l) => line.test(l))).toBe(true);
+      } finally {
+        sim.options.users["200"] = { registered: true };
+      }
+    });
+  }
 
   it("the model calls transfer_call(department): the department's extension, reason user_request", async () => {
     const id = await secretary({ provider_id: await scriptedProvider("transfer"), handoff_keywords: ["nunca-dito"], transfer_extension: "200" });

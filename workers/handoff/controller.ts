@@ -43,9 +43,12 @@ export interface HandoffPorts {
    * has played it (playback mark).
    */
   speak(lineId: string, text: string, toolResult?: (result: unknown) => void): void;
+  /** A relay command; a transfer's result comes once it was answered or gave up (up to handoff_timeout). */
   command(name: "presence" | "transfer" | "hangup", args: Record<string, string>): Promise<CommandOutcome>;
   /** The AI stops hearing the caller. */
   stopListening(): void;
+  /** The AI hears the caller again (a transfer gave the caller back). */
+  resumeListening(): void;
   /** Back to the AI after a failed transfer: the context as a line the agent says. */
   returnToAi(context: string): void;
   summarize(given?: string): Promise<string>;
@@ -214,6 +217,7 @@ export class HandoffController {
         return;
       case "return_to_ai": {
         this.triggers.reset();
+        p.resumeListening();
         const tool = this.pendingTool;
         this.pendingTool = undefined;
         if (tool) {

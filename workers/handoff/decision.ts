@@ -12,12 +12,17 @@
  * line and the relay transfers; the AI stops listening -> `transferred`.
  * Otherwise a summary is made, the ticket created, the agent reads the
  * protocol number and says goodbye, and the call hangs up once that
- * playback has finished -> `ticket_created`. A transfer the relay refuses or
- * does not confirm within `handoff_timeout` gives the caller back to the AI
- * with the context, and the AI offers to take a message. A caller is never
- * left in silence: every failure ends in a spoken goodbye.
+ * playback has finished -> `ticket_created`. The relay supervises the
+ * transfer (`timeoutSeconds`): it answers once someone picked up, or takes
+ * the caller back when the target is busy or nobody answered within
+ * `handoff_timeout`; a refused or unanswered transfer gives the caller back to
+ * the AI with the context, and the AI offers to take a message. A caller is
+ * never left in silence: every failure ends in a spoken goodbye.
  */
 import type { TransferTarget } from "./transfer-rules.js";
+
+/** Why a transfer gave the caller back: the relay's codes, grouped. */
+export type TransferFailure = "busy" | "no_answer" | "failed";
 
 export type HandoffReason = "keyword_detected" | "max_turns" | "user_request" | "after_hours" | "provider_failure";
 export type HandoffOutcome = "transferred" | "ticket_created" | "failed" | "completed";
@@ -28,8 +33,8 @@ export interface HandoffLines {
   ticket(protocol: string): string;
   /** Nothing worked (no ticket either): apologise and say goodbye. */
   sorry: string;
-  /** Context for the model after a failed transfer. */
-  transferFailed(target: TransferTarget): string;
+  /** Context for the model after a failed transfer (busy, nobody answered, or it could not be done). */
+  transferFailed(target: TransferTarget, why: TransferFailure): string;
   farewell: string;
 }
 
@@ -62,13 +67,14 @@ export type HandoffInput =
 export type HandoffAction =
   | { type: "say"; lineId: string; text: string }
   | { type: "command"; name: "presence"; args: { extension: string } }
-  | { type: "command"; name: "transfer"; args: { destination: string; context?: string } }
+  | { type: "command"; name: "transfer"; args: { destination: string; context?: string; timeoutSeconds: string } }
   | { type: "command"; name: "hangup"; args: Record<string, never> }
   | { type: "fetch_agents" }
   | { type: "summarize"; given?: string }
   | { type: "create_ticket"; summary: string; reason: HandoffReason; callbackNumber?: string }
-  /** The AI stops hearing the caller (a person takes over, or the call is ending). */
+  /** The AI stops hearing the caller (a transfer rings, a person takes over, or the call is ending). */
   | { type: "stop_listening" }
+  /** The AI hears the caller again and says `context` (after a failed transfer). */
   | { type: "return_to_ai"; context: string }
   /** Arm the one timer of the handoff (replaces a running one); `timeout` comes back when it fires. */
   | { type: "start_timer"; ms: number }
@@ -100,9 +106,18 @@ export interface HandoffState {
   error?: string;
 }
 
+/**
+ * How much longer than handoff_timeout the cloud waits for the relay's word on
+ * a transfer: the relay itself gives up ringing at handoff_timeout, so this
+ * only covers a relay that went silent.
+ */
+export const TRANSFER_RESULT_GRACE_MS = 10_000;
+
 export interface Timeouts {
-  /** The secretary's handoff_timeout: how long the relay has to confirm the transfer. */
+  /** The secretary's handoff_timeout: how long the transfer may ring before the relay takes the caller back. */
   transferMs: number;
+  /** Defaults to {@link TRANSFER_RESULT_GRACE_MS}. */
+  transferGraceMs?: number;
   presenceMs: number;
   /** How long a line may take to play before we act anyway (the relay never said `played`). */
   lineMs: number;
@@ -167,7 +182,7 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
       return afterLine(s);
     case "timeout":
       if (s.phase === "presence") return noOneThere(s);
-      if (s.phase === "transferring") return backToAi(s, "timeout");
+      if (s.phase === "transferring") return backToAi(s, "timeout", "failed");
       if (s.phase === "announcing" || s.phase === "goodbye") return afterLine(s);
       return { state: s, actions: [] };
     case "transfer_result":
@@ -178,7 +193,7 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
           actions: [{ type: "cancel_timer" }, { type: "done", outcome: "transferred", reason: s.reason }],
         };
       }
-      return withCancel(backToAi(s, input.error ?? "refused"));
+      return withCancel(backToAi(s, input.error ?? "refused", failureOf(input.error)));
     case "summary":
       if (s.phase !== "summarizing" || !s.reason) return { state: s, actions: [] };
       return {
@@ -195,10 +210,12 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
 
   function afterLine(st: HandoffState): Step {
     if (st.phase === "announcing" && st.target) {
-      const args = { destination: st.target.extension, ...(st.target.context ? { context: st.target.context } : {}) };
+      const timeoutSeconds = String(Math.round(timeouts.transferMs / 1000));
+      const args = { destination: st.target.extension, ...(st.target.context ? { context: st.target.context } : {}), timeoutSeconds };
       return {
         state: { ...st, phase: "transferring", lineId: undefined },
-        actions: [{ type: "command", name: "transfer", args }, { type: "start_timer", ms: timeouts.transferMs }],
+        // While it rings the AI is muted: the caller hears ringback, and a "hello?" must not start an answer.
+        actions: [{ type: "stop_listening" }, { type: "command", name: "transfer", args }, { type: "start_timer", ms: timeouts.transferMs + (timeouts.transferGraceMs ?? TRANSFER_RESULT_GRACE_MS) }],
       };
     }
     if (st.phase === "goodbye") {
@@ -215,13 +232,20 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
     return { state: st, actions: [] };
   }
 
-  function backToAi(st: HandoffState, why: string): Step {
+  function backToAi(st: HandoffState, why: string, failure: TransferFailure): Step {
     const target = st.target;
     return {
       state: { ...st, phase: "idle", transferFailed: true, error: `transfer ${why}` },
-      actions: [{ type: "return_to_ai", context: target ? settings.lines.transferFailed(target) : settings.lines.sorry }],
+      actions: [{ type: "return_to_ai", context: target ? settings.lines.transferFailed(target, failure) : settings.lines.sorry }],
     };
   }
+}
+
+/** The relay's error code for a transfer, as what the caller is told. */
+function failureOf(code: string | undefined): TransferFailure {
+  if (code === "TRANSFER_BUSY") return "busy";
+  if (code === "TRANSFER_NO_ANSWER") return "no_answer";
+  return "failed";
 }
 
 function withCancel(step: Step): Step {

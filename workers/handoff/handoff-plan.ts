@@ -60,7 +60,12 @@ export function handoffLines(plan: Pick<HandoffPlan, "language" | "farewell">): 
       transferring: (t) => (t.department ? `Vou transferir você para ${t.department}. Um momento, por favor.` : "Vou transferir você para um atendente. Um momento, por favor."),
       ticket: (p) => `Registrei seu recado. O número do protocolo é ${spelled(p)}. Repetindo: ${spelled(p)}. ${farewell || "Obrigada pela ligação. Até logo!"}`,
       sorry: `Desculpe, não consegui registrar seu recado agora. Por favor, ligue novamente mais tarde. ${farewell || "Até logo!"}`,
-      transferFailed: () => "Não consegui completar a transferência agora. Posso anotar um recado para retornarem a ligação?",
+      transferFailed: (t, why) => {
+        const offer = "Posso anotar um recado para retornarem a ligação?";
+        if (why === "busy") return `${t.department ? `O setor ${t.department} está ocupado` : "O atendente está ocupado"} no momento. ${offer}`;
+        if (why === "no_answer") return `${t.department ? `Ninguém do setor ${t.department} atendeu` : "Ninguém atendeu"} agora. ${offer}`;
+        return `Não consegui completar a transferência agora. ${offer}`;
+      },
       farewell: farewell || "Obrigada pela ligação. Até logo!",
     };
   }
@@ -68,7 +73,12 @@ export function handoffLines(plan: Pick<HandoffPlan, "language" | "farewell">): 
     transferring: (t) => (t.department ? `I'll transfer you to ${t.department}. One moment, please.` : "I'll transfer you to someone now. One moment, please."),
     ticket: (p) => `I've taken your message. Your protocol number is ${spelled(p)}. Again: ${spelled(p)}. ${farewell || "Thank you for calling. Goodbye!"}`,
     sorry: `Sorry, I couldn't record your message right now. Please call again later. ${farewell || "Goodbye!"}`,
-    transferFailed: () => "I couldn't complete the transfer right now. May I take a message so they can call you back?",
+    transferFailed: (t, why) => {
+      const offer = "May I take a message so they can call you back?";
+      if (why === "busy") return `${t.department ? `${t.department} is` : "Everyone is"} busy right now. ${offer}`;
+      if (why === "no_answer") return `${t.department ? `Nobody in ${t.department} answered` : "Nobody answered"} just now. ${offer}`;
+      return `I couldn't complete the transfer right now. ${offer}`;
+    },
     farewell: farewell || "Thank you for calling. Goodbye!",
   };
 }

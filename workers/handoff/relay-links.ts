@@ -25,13 +25,14 @@ export class RelayCommands {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  send(name: string, args: Record<string, string>): Promise<CommandOutcome> {
+  /** Sends a command; `timeoutMs` overrides the default wait for its result. */
+  send(name: string, args: Record<string, string>, timeoutMs = this.timeoutMs): Promise<CommandOutcome> {
     const id = `handoff-${name}-${++this.next}`;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve({ ok: false, error: { code: "NO_RESULT", message: `no command.result in ${this.timeoutMs} ms` } });
-      }, this.timeoutMs);
+        resolve({ ok: false, error: { code: "NO_RESULT", message: `no command.result in ${timeoutMs} ms` } });
+      }, timeoutMs);
       this.pending.set(id, { resolve, timer });
       this.push({ type: "command", id, callId: this.callId, name, args });
     });

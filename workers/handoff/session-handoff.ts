@@ -17,6 +17,7 @@ import { OpenAiRest } from "../providers/turn-based/openai-rest.js";
 import type { CallRecord } from "../secretaries/call-record.js";
 import { conversationOf } from "../secretaries/conversation-export.js";
 import { HandoffController, type HandoffPorts } from "./controller.js";
+import { TRANSFER_RESULT_GRACE_MS } from "./decision.js";
 import { handoffLines, type HandoffPlan } from "./handoff-plan.js";
 import { HandoffStore } from "./handoff-store.js";
 import { OmniplayClient } from "./omniplay.js";
@@ -31,6 +32,8 @@ export interface AgentVoice {
   say(text: string): Promise<void>;
   /** The provider stops hearing the caller. */
   stopListening(): void;
+  /** The provider hears the caller again. */
+  resumeListening(): void;
   /** Controls for the relay now (not waiting for the next upstream call). */
   sendControls(controls: ControlInput[]): void;
 }
@@ -89,8 +92,10 @@ export function createCallHandoff(d: CallHandoffDeps): CallHandoff {
       else if (voice) voice.say(text).catch(skip);
       else skip();
     },
-    command: (name, args) => commands.send(name, args),
+    // A supervised transfer answers when someone picked up or the relay gave up ringing: wait past handoff_timeout.
+    command: (name, args) => commands.send(name, args, name === "transfer" ? h.timeoutSeconds * 1000 + TRANSFER_RESULT_GRACE_MS : undefined),
     stopListening: () => d.voice()?.stopListening(),
+    resumeListening: () => d.voice()?.resumeListening(),
     returnToAi: (context) => void d.voice()?.say(context),
     summarize: async (given) => {
       if (given?.trim()) return given.trim();

@@ -62,7 +62,7 @@ export class AiSecretary implements Secretary, AgentVoice {
   private pump: ReturnType<typeof setInterval> | undefined;
   private lastReturnAt = 0;
   private ended = false;
-  /** False once a handoff took the call: the provider no longer hears the caller, and nobody barges in. */
+  /** False while a transfer rings and once a handoff took the call: the provider does not hear the caller, and nobody barges in. */
   private listening = true;
   private startedAt = 0;
   private greeting: { key: string; text: string; responseId?: string; chunks: Uint8Array[]; said: boolean } | undefined;
@@ -157,6 +157,10 @@ export class AiSecretary implements Secretary, AgentVoice {
 
   stopListening(): void {
     this.listening = false;
+  }
+
+  resumeListening(): void {
+    if (!this.ended) this.listening = true;
   }
 
   sendControls(controls: ControlInput[]): void {

@@ -31,7 +31,7 @@ interface Rig {
 }
 
 let n = 0;
-function rig(o: { now?: number; presence?: boolean; transfer?: CommandOutcome | "never"; companyId?: string; omniplay?: boolean; playAtOnce?: boolean } = {}): Rig {
+function rig(o: { now?: number; presence?: boolean; transfer?: CommandOutcome | "silent"; companyId?: string; omniplay?: boolean; playAtOnce?: boolean } = {}): Rig {
   const callId = `7a000000-0000-4000-8000-${String(++n).padStart(12, "0")}`;
   const spoken: Rig["spoken"] = [];
   const commands: Rig["commands"] = [];
@@ -51,10 +51,13 @@ function rig(o: { now?: number; presence?: boolean; transfer?: CommandOutcome | 
     command: async (name, args) => {
       commands.push({ name, args });
       if (name === "presence") return { ok: true, result: { extension: args.extension, exists: true, registered: o.presence ?? true } };
-      if (name === "transfer") return o.transfer === "never" ? new Promise<CommandOutcome>(() => undefined) : (o.transfer ?? { ok: true, result: {} });
+      // "silent": the relay never answers, and RelayCommands gives up on its own timeout.
+      if (name === "transfer" && o.transfer === "silent") return new Promise<CommandOutcome>((resolve) => setTimeout(() => resolve({ ok: false, error: { code: "NO_RESULT", message: "no command.result" } }), 100));
+      if (name === "transfer") return typeof o.transfer === "object" ? o.transfer : { ok: true, result: {} };
       return { ok: true, result: {} };
     },
     stopListening: () => events.push("stop_listening"),
+    resumeListening: () => events.push("resume_listening"),
     returnToAi: (context) => events.push(`return:${context}`),
     summarize: async (given) => given ?? "Resumo da ligação.",
     omniplay: o.omniplay === false ? null : new OmniplayClient({ baseUrl: omniplay.url, serviceToken: null, companyId: o.companyId ?? "acme" }, { sleep: async () => undefined, timeoutMs: 1000 }),
@@ -87,10 +90,10 @@ function rig(o: { now?: number; presence?: boolean; transfer?: CommandOutcome | 
         transferring: (t) => `Transferindo para ${t.department ?? t.extension}.`,
         ticket: (p) => `Protocolo ${p}. Até logo!`,
         sorry: "Desculpe. Até logo!",
-        transferFailed: () => "Não consegui transferir. Quer deixar um recado?",
+        transferFailed: (_t, why) => (why === "busy" ? "Está ocupado. Quer deixar um recado?" : "Não consegui transferir. Quer deixar um recado?"),
         farewell: "Até logo!",
       },
-      timeouts: { transferMs: 200, presenceMs: 200, lineMs: 500 },
+      timeouts: { transferMs: 5000, presenceMs: 200, lineMs: 500 },
       toolHoldMs: 300,
     },
     new TransferRules(rules, "200"),
@@ -110,7 +113,7 @@ describe("HandoffController", () => {
     expect(await r.result).toMatchObject({ outcome: "transferred", reason: "keyword_detected" });
     expect(r.commands).toEqual([
       { name: "presence", args: { extension: "201" } },
-      { name: "transfer", args: { destination: "201", context: "demo.local" } },
+      { name: "transfer", args: { destination: "201", context: "demo.local", timeoutSeconds: "5" } },
     ]);
     expect(r.spoken).toEqual([{ lineId: "handoff-1", text: "Transferindo para suporte.", viaTool: false }]);
   });
@@ -139,11 +142,19 @@ describe("HandoffController", () => {
     const r = rig({ presence: false, companyId: "test-online-1" });
     r.c.callerSaid("atendente");
     expect(await r.result).toMatchObject({ outcome: "transferred" });
-    expect(r.commands.at(-1)).toEqual({ name: "transfer", args: { destination: "200" } });
+    expect(r.commands.at(-1)).toEqual({ name: "transfer", args: { destination: "200", timeoutSeconds: "5" } });
   });
 
-  it("transfer not confirmed within handoff_timeout -> back to the AI -> take_message -> ticket", async () => {
-    const r = rig({ transfer: "never" });
+  it("the relay takes the caller back from a busy extension -> the AI hears again and offers a message", async () => {
+    const r = rig({ transfer: { ok: false, error: { code: "TRANSFER_BUSY", message: "201 is busy (USER_BUSY)" } } });
+    r.c.callerSaid("pessoa");
+    await vi.waitFor(() => expect(r.events.some((e) => e.startsWith("return:"))).toBe(true), { timeout: 3000 });
+    expect(r.events).toEqual(["stop_listening", "resume_listening", "return:Está ocupado. Quer deixar um recado?"]);
+    expect(r.c.phase).toBe("idle");
+  });
+
+  it("transfer never confirmed by the relay -> back to the AI -> take_message -> ticket", async () => {
+    const r = rig({ transfer: "silent" });
     r.c.callerSaid("pessoa");
     await vi.waitFor(() => expect(r.events.some((e) => e.startsWith("return:"))).toBe(true), { timeout: 3000 });
     expect(r.c.phase).toBe("idle");

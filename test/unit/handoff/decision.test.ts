@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  TRANSFER_RESULT_GRACE_MS,
   initialHandoff,
   stepHandoff,
   type HandoffAction,
@@ -21,7 +22,7 @@ const settings = (over: Partial<HandoffSettings> = {}): HandoffSettings => ({
     transferring: (t) => `Vou transferir para ${t.department ?? t.extension}.`,
     ticket: (p) => `Seu protocolo é ${p}. Até logo!`,
     sorry: "Desculpe, não consegui registrar. Até logo!",
-    transferFailed: (t) => `A transferência para ${t.extension} falhou; ofereça anotar um recado.`,
+    transferFailed: (t, why) => `A transferência para ${t.extension} falhou (${why}); ofereça anotar um recado.`,
     farewell: "Até logo!",
   },
   ...over,
@@ -46,10 +47,10 @@ const done = (actions: HandoffAction[]) => actions.find((a) => a.type === "done"
 describe("handoff decision", () => {
   it("keyword, open, extension registered: line, then transfer after it played -> transferred", () => {
     const r = run([keyword, { type: "presence", registered: true }, { type: "played", lineId: "handoff-1" }, { type: "transfer_result", ok: true }]);
-    expect(types(r.actions)).toEqual(["command:presence", "start_timer", "cancel_timer", "say", "start_timer", "command:transfer", "start_timer", "cancel_timer", "done"]);
+    expect(types(r.actions)).toEqual(["command:presence", "start_timer", "cancel_timer", "say", "start_timer", "stop_listening", "command:transfer", "start_timer", "cancel_timer", "done"]);
     expect(r.actions).toContainEqual({ type: "command", name: "presence", args: { extension: "201" } });
     expect(r.actions).toContainEqual({ type: "say", lineId: "handoff-1", text: "Vou transferir para suporte." });
-    expect(r.actions).toContainEqual({ type: "command", name: "transfer", args: { destination: "201", context: "demo.local" } });
+    expect(r.actions).toContainEqual({ type: "command", name: "transfer", args: { destination: "201", context: "demo.local", timeoutSeconds: "30" } });
     expect(done(r.actions)).toEqual({ type: "done", outcome: "transferred", reason: "keyword_detected" });
     expect(r.state.phase).toBe("done");
   });
@@ -57,7 +58,7 @@ describe("handoff decision", () => {
   it("extension not registered, OmniPlay agents online: transfer to the agent's extension", () => {
     const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extension: "205" }, { type: "played", lineId: "handoff-1" }, { type: "transfer_result", ok: true }]);
     expect(r.actions).toContainEqual({ type: "fetch_agents" });
-    expect(r.actions).toContainEqual({ type: "command", name: "transfer", args: { destination: "205", context: "demo.local" } });
+    expect(r.actions).toContainEqual({ type: "command", name: "transfer", args: { destination: "205", context: "demo.local", timeoutSeconds: "30" } });
     expect(done(r.actions)).toMatchObject({ outcome: "transferred" });
   });
 
@@ -97,10 +98,25 @@ describe("handoff decision", () => {
     expect(r.state.phase).toBe("transferring");
   });
 
-  it("transfer refused or not confirmed within handoff_timeout: back to the AI with context; the next request becomes a message", () => {
-    for (const failure of [{ type: "transfer_result", ok: false, error: "ESL_REFUSED" }, { type: "timeout" }] as HandoffInput[]) {
+  it("while the transfer rings the AI is muted, and the cloud waits past handoff_timeout for the relay's word", () => {
+    const r = run([keyword, { type: "presence", registered: true }, { type: "played", lineId: "handoff-1" }]);
+    expect(r.actions.slice(-3)).toEqual([
+      { type: "stop_listening" },
+      { type: "command", name: "transfer", args: { destination: "201", context: "demo.local", timeoutSeconds: "30" } },
+      { type: "start_timer", ms: 30_000 + TRANSFER_RESULT_GRACE_MS },
+    ]);
+  });
+
+  it("transfer busy, unanswered, refused or never confirmed: back to the AI with the matching context; the next request becomes a message", () => {
+    const cases: [HandoffInput, string][] = [
+      [{ type: "transfer_result", ok: false, error: "TRANSFER_BUSY" }, "busy"],
+      [{ type: "transfer_result", ok: false, error: "TRANSFER_NO_ANSWER" }, "no_answer"],
+      [{ type: "transfer_result", ok: false, error: "ESL_REFUSED" }, "failed"],
+      [{ type: "timeout" }, "failed"],
+    ];
+    for (const [failure, why] of cases) {
       const r = run([keyword, { type: "presence", registered: true }, { type: "played", lineId: "handoff-1" }, failure]);
-      expect(r.actions.at(-1)).toEqual({ type: "return_to_ai", context: "A transferência para 201 falhou; ofereça anotar um recado." });
+      expect(r.actions.at(-1)).toEqual({ type: "return_to_ai", context: `A transferência para 201 falhou (${why}); ofereça anotar um recado.` });
       expect(r.state).toMatchObject({ phase: "idle", transferFailed: true });
       const again = stepHandoff(r.state, keyword, settings(), timeouts);
       expect(types(again.actions)).toEqual(["stop_listening", "summarize"]);

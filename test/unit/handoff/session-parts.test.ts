@@ -110,6 +110,18 @@ describe("handoff lines", () => {
     expect(pt.transferring({ department: "suporte", extension: "201", context: null, kind: "extension" })).toMatch(/suporte/);
     expect(handoffLines({ language: "en-US", farewell: null }).farewell).toBe("Thank you for calling. Goodbye!");
   });
+
+  it("a failed transfer is told in the secretary's language, busy apart from unanswered, and always offers a message", () => {
+    const suporte = { department: "suporte", extension: "201", context: null, kind: "extension" as const };
+    const anyone = { ...suporte, department: null };
+    const pt = handoffLines({ language: "pt-BR", farewell: null });
+    expect(pt.transferFailed(suporte, "busy")).toBe("O setor suporte está ocupado no momento. Posso anotar um recado para retornarem a ligação?");
+    expect(pt.transferFailed(anyone, "no_answer")).toBe("Ninguém atendeu agora. Posso anotar um recado para retornarem a ligação?");
+    expect(pt.transferFailed(anyone, "failed")).toMatch(/^Não consegui completar a transferência agora\. Posso anotar um recado/);
+    const en = handoffLines({ language: "en-US", farewell: null });
+    expect(en.transferFailed(suporte, "no_answer")).toBe("Nobody in suporte answered just now. May I take a message so they can call you back?");
+    expect(en.transferFailed(anyone, "busy")).toBe("Everyone is busy right now. May I take a message so they can call you back?");
+  });
 });
 
 describe("handoffFields (the conversation record's part)", () => {
