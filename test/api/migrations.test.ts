@@ -35,6 +35,30 @@ describe("migrations", () => {
     );
   });
 
+  it("0002 adds the bounded handoff columns and its index, and running it again by hand changes nothing", async () => {
+    const file = (await readMigrations()).find((f) => f.name === "0002_handoff_metrics.sql");
+    expect(file).toBeDefined();
+    const columns = () => fresh<{ column_name: string; data_type: string }[]>`
+      select column_name, data_type from information_schema.columns
+      where table_name = 'conversations' and column_name like 'handoff%' order by 1`;
+    const before = await columns();
+    await fresh.unsafe(file!.sql);
+    await fresh.unsafe(file!.sql);
+    expect(await columns()).toEqual(before);
+    expect(before.map((c) => [c.column_name, c.data_type])).toEqual([
+      ["handoff_duration_ms", "integer"],
+      ["handoff_error", "text"],
+      ["handoff_reason", "text"],
+    ]);
+    const [index] = await fresh<{ n: number }[]>`select count(*)::int as n from pg_indexes where indexname = 'conversations_handoff_stats'`;
+    expect(index!.n).toBe(1);
+    const [tenant] = await fresh<{ id: string }[]>`insert into tenants (name, slug) values ('m', ${`m-${name}`}) returning id`;
+    await expect(fresh`insert into conversations (tenant_id, call_id, started_at, handoff_error) values (${tenant!.id}, gen_random_uuid(), now(), ${"x".repeat(501)})`)
+      .rejects.toThrow(/conversations_handoff_error_length/);
+    await expect(fresh`insert into conversations (tenant_id, call_id, started_at, handoff_duration_ms) values (${tenant!.id}, gen_random_uuid(), now(), -1)`)
+      .rejects.toThrow(/conversations_handoff_duration_range/);
+  });
+
   it("seed the demo tenant idempotently", async () => {
     await seedDemo(fresh);
     await seedDemo(fresh);

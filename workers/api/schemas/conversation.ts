@@ -4,6 +4,10 @@ import { pageQuery, text, timestamps, uuid } from "./common.js";
 
 export const OUTCOMES = ["completed", "transferred", "ticket_created", "abandoned", "failed"] as const;
 export const HANDOFF_REASONS = ["keyword_detected", "max_turns", "user_request", "after_hours", "provider_failure"] as const;
+/** A handoff lasts at most as long as a call (durationSeconds' bound). */
+export const MAX_HANDOFF_DURATION_MS = 86_400_000;
+/** Why a handoff failed ("omniplay HTTP 503", "transfer busy"): short codes, bounded like the column. */
+export const MAX_HANDOFF_ERROR_LENGTH = 500;
 
 export const transcriptTurn = z.strictObject({
   role: z.enum(["caller", "agent", "system", "tool"]),
@@ -25,6 +29,9 @@ const fields = {
   handoffReason: z.enum(HANDOFF_REASONS).nullable(),
   outcome: z.enum(OUTCOMES).nullable(),
   ticketId: text(64).nullable(),
+  /** From the handoff's trigger to its end (transferred, ticket read out, or failed). */
+  handoffDurationMs: z.number().int().min(0).max(MAX_HANDOFF_DURATION_MS).nullable(),
+  handoffError: text(MAX_HANDOFF_ERROR_LENGTH).nullable(),
   provider: text(64).nullable(),
 };
 
