@@ -3,7 +3,7 @@
  * socket reports what happened, this says how loud to be and which code to
  * keep as the last error. Tests and dashboards match on the codes.
  */
-import { CloseCode, LinkErrorCode } from "../../shared/link/index.js";
+import { CloseCode, CloseReason, LinkErrorCode } from "../../shared/link/index.js";
 
 /** Codes for link failures the protocol has no code of its own for. */
 export const LinkFailure = {
@@ -27,13 +27,12 @@ const TOKEN_REFUSED: Omit<FailureReport, "code"> = {
 };
 
 /** Close reason of a 4401 on a live link whose token was revoked (workers/hub/link-connection.ts). */
-const REVOKED_REASON = "revoked";
 
 /** The cloud (or the network) closed the socket with `code` and `reason`. */
 export function describeClose(code: number, wasUp: boolean, reason = ""): FailureReport {
   switch (code) {
     case CloseCode.Unauthorized:
-      if (reason === REVOKED_REASON) {
+      if (reason === CloseReason.Revoked) {
         // Retrying stays within the backoff cap; the Worker refuses a revoked token without waking anything.
         return { code: LinkErrorCode.Unauthorized, level: "error", msg: "the cloud revoked this relay's token: issue a new one (POST /v1/relays) and set RELAY_TOKEN; retrying with backoff" };
       }

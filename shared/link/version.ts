@@ -23,6 +23,11 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
+/** Close reasons with a meaning of their own: `revoked` (with 4401) means the relay's token was revoked, not mistyped. */
+export const CloseReason = {
+  Revoked: "revoked",
+} as const;
+
 /**
  * The version both sides will speak, or undefined when the ranges do not meet.
  */

@@ -5,6 +5,7 @@
  */
 import {
   CloseCode,
+  CloseReason,
   Consequence,
   encodeLinkMessage,
   LinkErrorCode,
@@ -47,7 +48,7 @@ export interface LinkConnection {
  * Close reason, with 4401, when the relay's token was revoked while its link
  * was up (the relay's log says so: relay/link/link-failures.ts).
  */
-export const REVOKED_CLOSE_REASON = "revoked";
+export const REVOKED_CLOSE_REASON = CloseReason.Revoked;
 
 export function connectionOf(ws: WebSocket): LinkConnection | null {
   return (ws.deserializeAttachment() as LinkConnection | null) ?? null;
