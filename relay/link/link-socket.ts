@@ -49,6 +49,26 @@ interface Connection {
 // How long a closing socket may take to finish its closing handshake before we cut it.
 const CLOSE_GRACE_MS = 1000;
 
+/**
+ * Client frames are masked (RFC 6455 5.3) so that a browser script cannot
+ * make its bytes look like HTTP to a proxy reading the stream (10.3). Under
+ * TLS, or on loopback, no intermediary reads them, and a zero mask spares
+ * ws copying and XOR-ing every byte of audio the relay sends (the cloud
+ * unmasks with whatever key the frame carries).
+ */
+export function maskingProtectsNothing(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === "wss:" || protocol === "https:" || ["127.0.0.1", "localhost", "[::1]", "::1"].includes(hostname);
+  } catch {
+    return false;
+  }
+}
+
+const zeroMask = (mask: Buffer): void => {
+  mask.fill(0);
+};
+
 /** One outbound WebSocket at a time, reconnected forever. */
 export class LinkSocket {
   private conn: Connection | undefined;
@@ -136,6 +156,7 @@ export class LinkSocket {
         perMessageDeflate: false,
         handshakeTimeout: this.options.handshakeTimeoutMs,
         maxPayload: 16 * DEFAULT_LIMITS.maxRecordBytes,
+        generateMask: maskingProtectsNothing(this.options.url) ? zeroMask : undefined,
       });
     } catch (err) {
       this.noteError(LinkFailure.SocketError);
