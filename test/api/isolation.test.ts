@@ -35,7 +35,10 @@ beforeAll(async () => {
   A.secretary = (await post("/v1/secretaries", { name: "A-secretary", extension: "7000", providerId: A.provider })).id;
   A.destination = (await post("/v1/transfer-destinations", { name: "A-destination", extension: "700" })).id;
   A.rule = (await post("/v1/transfer-rules", { secretaryId: A.secretary, destinationId: A.destination, department: "A-department" })).id;
-  A.conversation = (await post("/v1/conversations", { callId: randomUUID(), startedAt: new Date().toISOString(), caller: "+55A", secretaryId: A.secretary })).id;
+  A.conversation = (await post("/v1/conversations", {
+    callId: randomUUID(), startedAt: new Date().toISOString(), caller: "+55A", secretaryId: A.secretary,
+    handoffReason: "after_hours", outcome: "ticket_created", handoffDurationMs: 4321, handoffError: "A-handoff-error",
+  })).id;
   A.relay = (await post("/v1/relays", { name: "A-relay" })).relay.id;
   expect((await call(api, "PUT", "/v1/omniplay", { token: admin, body: { baseUrl: "https://a.example.com", serviceToken: "A-omniplay-token-0123" } })).status).toBe(200);
   tenantB = await newTenant(api.sql, "B");
@@ -72,6 +75,14 @@ const bodies: Record<string, () => unknown> = {
   "PUT /v1/omniplay": () => ({ baseUrl: "https://b.example.com" }),
 };
 
+/**
+ * Collection routes that answer an aggregate rather than rows, so the id check
+ * cannot see a leak: what B must see (B has no records; A has one in the window).
+ */
+const aggregates: Record<string, (body: any) => boolean> = { // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever came back
+  "GET /v1/stats/handoffs": (b) => b.totalCalls === 0 && b.handoffCalls === 0 && b.byReasonOutcome.length === 0 && b.durationByOutcome.length === 0,
+};
+
 /** Creates that name one of A's objects must be refused; the others land in B, not A. */
 const refusedCreates = new Set(["POST /v1/secretaries", "POST /v1/transfer-rules", "POST /v1/conversations"]);
 
@@ -100,7 +111,7 @@ describe("tenant isolation matrix", () => {
     expect(routes.length).toBe(documented.length);
     const before = await snapshot(A.tenant!);
     // A's ids, and A's OmniPlay URL (the singleton has no id of its own).
-    const aIds = [...Object.values(A), "a.example.com"];
+    const aIds = [...Object.values(A), "a.example.com", "A-handoff-error"];
     let cells = 0;
     const failures: string[] = [];
 
@@ -141,6 +152,8 @@ describe("tenant isolation matrix", () => {
           if (res.status !== 400) problem("expected 400: the body names A's objects");
         } else if (res.status >= 400) {
           problem("B's own collection route failed");
+        } else if (aggregates[key] && !aggregates[key](res.body)) {
+          problem("counted A's records");
         }
       }
     }

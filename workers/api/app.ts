@@ -26,6 +26,7 @@ import { configResources } from "./routes/config-resources.js";
 import { mountOmniplay } from "./routes/omniplay.js";
 import { mountRelays } from "./routes/relays.js";
 import { mountSecrets } from "./routes/secrets.js";
+import { mountStats } from "./routes/stats.js";
 import { mountTenants } from "./routes/tenants.js";
 
 declare module "hono" {
@@ -111,6 +112,7 @@ export function createApi(options: ApiOptions = {}): { app: ApiApp; routes: Rout
   for (const spec of configResources) mountResource(app, routes, guard, spec);
   mountOmniplay(app, routes, guard);
   mountAudit(app, routes, guard);
+  mountStats(app, routes, guard);
   mountSecrets(app, routes, guard);
   return { app, routes };
 }
