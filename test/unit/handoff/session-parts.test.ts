@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ControlInput } from "../../../shared/link/index.js";
+import { conversationCreate } from "../../../workers/api/schemas/conversation.js";
 import { handoffLines, spelled } from "../../../workers/handoff/handoff-plan.js";
 import { handoffFields } from "../../../workers/handoff/record-fields.js";
 import { LineMarks, RelayCommands } from "../../../workers/handoff/relay-links.js";
@@ -135,5 +136,25 @@ describe("handoffFields (the conversation record's part)", () => {
       summary: "Resumo",
     });
     expect(handoffFields({ ...none, reason: "whatever", outcome: "exploded" })).toEqual({});
+  });
+
+  it("keeps the duration (whole ms, only a plausible one) and the error (one printable line, at most 500 characters), so the record always validates", () => {
+    const none = { ticketId: null, reason: null, outcome: null, summary: null, error: null, durationMs: null };
+    const failed = { ...none, reason: "user_request", outcome: "failed" };
+    expect(handoffFields({ ...failed, durationMs: 1234.6, error: "omniplay HTTP 503" })).toEqual({
+      handoffReason: "user_request",
+      outcome: "failed",
+      handoffDurationMs: 1235,
+      handoffError: "omniplay HTTP 503",
+    });
+    expect(handoffFields({ ...none, durationMs: 0 })).toEqual({ handoffDurationMs: 0 });
+    for (const durationMs of [-1, Number.NaN, Number.POSITIVE_INFINITY, 86_400_001]) expect(handoffFields({ ...none, durationMs })).toEqual({});
+    expect(handoffFields({ ...none, error: "transfer\r\nbusy\u0000 " })).toEqual({ handoffError: "transfer busy" });
+    expect(handoffFields({ ...none, error: "\n\t" })).toEqual({});
+    const long = handoffFields({ ...none, error: `${"x".repeat(499)}\u{1F4DE}tail` }).handoffError!;
+    expect(long).toBe("x".repeat(499)); // not half of the emoji
+    expect(handoffFields({ ...none, error: "e".repeat(2000) }).handoffError).toHaveLength(500);
+    const record = { callId: CALL, startedAt: "2026-11-21T10:00:00Z", ...handoffFields({ ...failed, durationMs: 86_400_000, error: `\u0007${"é".repeat(600)}` }) };
+    expect(conversationCreate.safeParse(record).success).toBe(true);
   });
 });
