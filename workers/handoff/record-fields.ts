@@ -20,7 +20,8 @@ export function handoffFields(h: StoredHandoff): Partial<ConversationRecord> {
   const out: Partial<ConversationRecord> = {};
   if (h.reason && (HANDOFF_REASONS as readonly string[]).includes(h.reason)) out.handoffReason = h.reason as (typeof HANDOFF_REASONS)[number];
   if (h.outcome && (OUTCOMES as readonly string[]).includes(h.outcome)) out.outcome = h.outcome as (typeof OUTCOMES)[number];
-  if (h.ticketId) out.ticketId = h.ticketId.slice(0, 64);
+  const ticketId = h.ticketId ? printable(h.ticketId, 64) : "";
+  if (ticketId) out.ticketId = ticketId;
   if (h.summary) out.summary = h.summary.slice(0, 20_000);
   // The record is validated before it is stored, and one bad field would lose the whole record:
   // a duration that cannot be one is left out, an error is made printable and cut to the column.

@@ -156,5 +156,9 @@ describe("handoffFields (the conversation record's part)", () => {
     expect(handoffFields({ ...none, error: "e".repeat(2000) }).handoffError).toHaveLength(500);
     const record = { callId: CALL, startedAt: "2026-11-21T10:00:00Z", ...handoffFields({ ...failed, durationMs: 86_400_000, error: `\u0007${"é".repeat(600)}` }) };
     expect(conversationCreate.safeParse(record).success).toBe(true);
+    // The ticket id is OmniPlay's: whatever it sent, the record still validates.
+    const ticketed = { callId: CALL, startedAt: "2026-11-21T10:00:00Z", ...handoffFields({ ...none, ticketId: `48210\r\n${"9".repeat(100)}` }) };
+    expect(ticketed.ticketId).toBe(`48210 ${"9".repeat(58)}`);
+    expect(conversationCreate.safeParse(ticketed).success).toBe(true);
   });
 });
