@@ -154,6 +154,28 @@ describe("hostile input", () => {
     expect(renderApi({ api: "uuid_transfer", args: [CALL, "park", "inline"] })).toBe(`uuid_transfer ${CALL} park inline`);
   });
 
+  it("ring all renders the relay's own inline dialplan in the call's domain, and nothing near it passes", () => {
+    const planned = planCommand("transfer", { destinations: "200,201", timeoutSeconds: 30 }, facts);
+    expect(planned).toMatchObject({ ok: true, plan: { destination: "200,201", context: "inline", timeoutMs: 30_000 } });
+    const line = `uuid_transfer ${CALL} m:^:set:continue_on_fail=true^set:hangup_after_bridge=true^bridge:user/200@pbx.example.com,user/201@pbx.example.com^park inline`;
+    expect(planned.ok && renderApi(planned.plan.steps[0]!)).toBe(line);
+    const good = `m:^:set:continue_on_fail=true^set:hangup_after_bridge=true^bridge:user/200@pbx.example.com,user/201@pbx.example.com^park`;
+    for (const evil of [
+      good.replace("^park", "^system:id^park"),
+      good.replace("continue_on_fail=true", "api_hangup_hook=system"),
+      good.replace("user/201", "sofia/gateway/x/5511"),
+      good.replace("user/201@pbx.example.com", "user/201@pbx.example.com}"),
+      good.replace("^park", ""),
+      good.replace("m:^:", "m:,:"),
+      good.replace(",user/201@pbx.example.com", ""),
+      `${good} x`,
+      good.replace("user/200", "user/${x}"),
+    ]) {
+      expect(() => renderApi({ api: "uuid_transfer", args: [CALL, evil, "inline"] }), evil).toThrow(TypeError);
+    }
+    expect(planCommand("transfer", { destinations: "200,201", timeoutSeconds: 30 }, { callId: CALL })).toMatchObject({ ok: false, code: CommandError.CallNotReady });
+  });
+
   it("renderApi takes uuid_transfer only as <uuid> <dest> XML <context> or the fixed recall", () => {
     for (const args of [
       [CALL, "200", "inline"],

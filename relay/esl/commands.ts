@@ -77,6 +77,14 @@ const CONTEXT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DOMAIN_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 /** Words with a meaning of their own where a destination or context goes. */
 const RESERVED = new Set(["inline", "xml", "-bleg", "-both", "bleg", "both", "all", "enum", "lua", "system"]);
+/** At most this many extensions ring at once. */
+const MAX_RING_ALL = 10;
+const EXT_SRC = "[0-9A-Za-z*#+][0-9A-Za-z*#+._-]{0,31}";
+const DOMAIN_SRC = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*";
+/** Exactly what {@link ringAllCommand} writes, and nothing else, where an inline dialplan goes. */
+const RING_ALL_RE = new RegExp(
+  `^m:\\^:set:continue_on_fail=true\\^set:hangup_after_bridge=true\\^bridge:user/${EXT_SRC}@${DOMAIN_SRC}(?:,user/${EXT_SRC}@${DOMAIN_SRC}){1,${MAX_RING_ALL - 1}}\\^park$`,
+);
 /** How long a supervised transfer may ring, seconds. */
 export const TRANSFER_TIMEOUT_SECONDS = [5, 300] as const;
 /** The last gate: what any API argument may look like. No space, CR/LF, `$`, braces, quotes or colon. */
@@ -105,6 +113,7 @@ export function planCommand(name: string, args: Args, call: CallFacts): PlanResu
   const callId = call.callId.toLowerCase();
   switch (name) {
     case "transfer": {
+      if (args.destinations !== undefined) return planRingAll(args, call, callId);
       const extra = onlyKeys(args, ["destination", "context", "timeoutSeconds"]);
       if (extra) return extra;
       const timeout = args.timeoutSeconds === undefined ? undefined : seconds(args.timeoutSeconds, TRANSFER_TIMEOUT_SECONDS);
@@ -157,6 +166,46 @@ export function planCommand(name: string, args: Args, call: CallFacts): PlanResu
   }
 }
 
+/**
+ * `transfer` with `destinations` ("200,201"): ring them all at once, the first
+ * to answer takes the call (OmniPlay's ring_all). Always supervised: when
+ * nobody takes it, the caller must come back to the AI. Runs as the relay's
+ * own inline dialplan (see {@link ringAllCommand}), in the call's own domain.
+ */
+function planRingAll(args: Args, call: CallFacts, callId: string): PlanResult {
+  const extra = onlyKeys(args, ["destinations", "timeoutSeconds"]);
+  if (extra) return extra;
+  if (args.timeoutSeconds === undefined) return bad("destinations needs timeoutSeconds: a ring-all transfer is always supervised");
+  const timeout = seconds(args.timeoutSeconds, TRANSFER_TIMEOUT_SECONDS);
+  if (!timeout.ok) return timeout;
+  if (typeof args.destinations !== "string") return bad("destinations must be text: extensions separated by commas");
+  const list = args.destinations.split(",");
+  if (list.length < 2 || list.length > MAX_RING_ALL) return bad(`destinations must name 2 to ${MAX_RING_ALL} extensions`);
+  const extensions: string[] = [];
+  for (const item of list) {
+    const ext = extension(item, "each destination");
+    if (!ext.ok) return ext;
+    if (extensions.includes(ext.value)) return bad("destinations must not repeat an extension");
+    extensions.push(ext.value);
+  }
+  if (!call.domainName || !DOMAIN_RE.test(call.domainName)) {
+    return { ok: false, code: CommandError.CallNotReady, message: "the call's domain is not known (no event socket for it)" };
+  }
+  const steps: ApiCommand[] = [ringAllCommand(callId, extensions, call.domainName.toLowerCase()), { api: "uuid_audio_stream", args: [callId, "stop"] }];
+  return { ok: true, plan: { name: "transfer", destination: extensions.join(","), context: "inline", timeoutMs: timeout.value * 1000, steps, recall: recall(callId) } };
+}
+
+/**
+ * The ring-all transfer as an inline dialplan (`m:^:` makes `^` the
+ * separator, so the bridge's `,` means "at once"): keep going when the bridge
+ * fails, hang up when the person does, ring every `user/<ext>@<domain>`,
+ * and park if nobody took it (the relay then takes the caller back).
+ */
+export function ringAllCommand(callId: string, extensions: readonly string[], domain: string): ApiCommand {
+  const bridge = extensions.map((e) => `user/${e}@${domain}`).join(",");
+  return { api: "uuid_transfer", args: [callId, `m:^:set:continue_on_fail=true^set:hangup_after_bridge=true^bridge:${bridge}^park`, "inline"] };
+}
+
 /** `uuid_break <uuid> all`: stops the current file and flushes the queue (barge-in). */
 export function breakAll(callId: string): ApiCommand {
   return { api: "uuid_break", args: [callId, "all"] };
@@ -181,16 +230,18 @@ export function recall(callId: string): ApiCommand {
 export function renderApi(command: ApiCommand): string {
   if (!(ALLOWED_APIS as readonly string[]).includes(command.api)) throw new TypeError(`API ${JSON.stringify(command.api)} is not allow-listed`);
   if (command.api.startsWith("uuid_") && !UUID_RE.test(command.args[0] ?? "")) throw new TypeError(`${command.api} needs a call UUID first`);
-  if (command.api === "uuid_transfer" && !transferShape(command.args)) throw new TypeError("uuid_transfer must be <uuid> <dest> XML <context>, or the relay's own recall");
+  if (command.api === "uuid_transfer" && !transferShape(command.args)) throw new TypeError("uuid_transfer must be <uuid> <dest> XML <context>, or the relay's own recall or ring-all");
   for (const arg of command.args) {
+    // The ring-all inline dialplan needs `:^,`; its own pattern above allows nothing else.
+    if (command.api === "uuid_transfer" && arg === command.args[1] && RING_ALL_RE.test(arg) && !/[\s$'"{}]/.test(arg)) continue;
     if (!SAFE_TOKEN.test(arg) || arg.includes("::") || /[$'"{}:\s]/.test(arg)) throw new TypeError(`unsafe API argument ${JSON.stringify(arg.slice(0, 40))}`);
   }
   return [command.api, ...command.args].join(" ");
 }
 
-/** `<uuid> <dest> XML <context>`, or exactly {@link recall}'s `<uuid> park inline`. */
+/** `<uuid> <dest> XML <context>`, or exactly {@link recall}'s `<uuid> park inline`, or {@link ringAllCommand}'s. */
 function transferShape(args: string[]): boolean {
-  if (args.length === 3) return args[1] === "park" && args[2] === "inline";
+  if (args.length === 3) return args[2] === "inline" && (args[1] === "park" || RING_ALL_RE.test(args[1] ?? ""));
   return args.length === 4 && args[2] === "XML" && !RESERVED.has((args[1] ?? "").toLowerCase()) && !RESERVED.has((args[3] ?? "").toLowerCase());
 }
 

@@ -158,6 +158,55 @@ describe("supervised transfer", () => {
     expect(r.relay.calls.counters.fallbacks).toBe(0);
   });
 
+  it("ring all (OmniPlay's ring_all): one inline bridge to every agent in the call's domain; the first to answer takes the call", async () => {
+    const r = await rig();
+    r.sim.options.users["200"] = { registered: true, answers: "no-answer" };
+    r.sim.options.users["201"] = { registered: true, answers: "answer", answerAfterMs: 200 };
+    const call = await liveCall(r);
+    const result = await send(r, call.callId, { destinations: "200,201", timeoutSeconds: 20 }).result();
+    expect(result).toMatchObject({ ok: true, result: { destination: "200,201", context: "inline", answered: true } });
+    expect(lines(r, call.callId)).toEqual([
+      `uuid_transfer ${call.callId} m:^:set:continue_on_fail=true^set:hangup_after_bridge=true^bridge:user/200@pbx.example.com,user/201@pbx.example.com^park inline`,
+      `uuid_audio_stream ${call.callId} stop`,
+    ]);
+    expect(call.dialplan).toBe("bridged");
+  });
+
+  it("ring all, everyone busy: the inline parks the caller, the relay confirms the recall, and the AI has the caller again", async () => {
+    const r = await rig();
+    r.sim.options.users["200"] = { registered: true, answers: "busy" };
+    r.sim.options.users["201"] = { registered: false };
+    const call = await liveCall(r);
+    const result = await send(r, call.callId, { destinations: "200,201", timeoutSeconds: 20 }).result();
+    expect(result).toMatchObject({ ok: false, error: { code: "TRANSFER_BUSY" } });
+    expect(call.dialplan).toBe("parked");
+    expect(call.module.open).toBe(true);
+  });
+
+  it("ring all is refused unless every extension is plain, distinct, 2 to 10 of them, and supervised", async () => {
+    const r = await rig();
+    const call = await liveCall(r);
+    const bad: Record<string, string | number>[] = [
+      { destinations: "200" },
+      { destinations: "200,201" },
+      { destinations: "200", timeoutSeconds: 20 },
+      { destinations: "200,200", timeoutSeconds: 20 },
+      { destinations: "200,${x}", timeoutSeconds: 20 },
+      { destinations: "200,user/201", timeoutSeconds: 20 },
+      { destinations: "200,201^system:id", timeoutSeconds: 20 },
+      { destinations: "200, 201", timeoutSeconds: 20 },
+      { destinations: "200,201", destination: "202", timeoutSeconds: 20 },
+      { destinations: "200,201", context: "inline", timeoutSeconds: 20 },
+      { destinations: Array.from({ length: 11 }, (_, i) => String(300 + i)).join(","), timeoutSeconds: 20 },
+      { destinations: 200201, timeoutSeconds: 20 },
+    ];
+    for (const args of bad) {
+      const result = await send(r, call.callId, args).result();
+      expect(result, JSON.stringify(args)).toMatchObject({ ok: false, error: { code: "COMMAND_BAD_ARGUMENT" } });
+    }
+    expect(r.sim.apis).toEqual([]);
+  });
+
   it("timeoutSeconds is checked like any argument: out of range or not a number never reaches FreeSWITCH", async () => {
     const r = await rig();
     const call = await liveCall(r);

@@ -46,6 +46,20 @@ export interface SimUser {
   ringTimeoutMs?: number;
 }
 
+/**
+ * The targets of an inline `m:^:...^bridge:user/a@d,user/b@d^park` (FreeSWITCH's
+ * inline dialplan with `^` as separator), or undefined for any other inline.
+ */
+function ringAllTargets(inline: string): { extension: string; domain: string }[] | undefined {
+  if (!inline.startsWith("m:^:")) return undefined;
+  const apps = inline.slice(4).split("^");
+  const bridge = apps.find((a) => a.startsWith("bridge:"));
+  if (!bridge || apps.at(-1) !== "park") return undefined;
+  const targets = bridge.slice("bridge:".length).split(",").map((t) => /^user\/([^@]+)@(.+)$/.exec(t));
+  if (targets.some((t) => !t)) return undefined;
+  return targets.map((t) => ({ extension: t![1]!, domain: t![2]! }));
+}
+
 /** One API command as the simulator received it. */
 export interface ApiRecord {
   at: number;
@@ -173,8 +187,15 @@ export class FreeSwitchSim {
         if (!call || call.hungUp) return noSuch;
         // `park inline`: the inline dialplan runs park (cancelling a bridge that rings).
         if (args[2] === "inline") {
-          if (args[1] !== "park") return "-ERR the simulator runs only `park` inline";
-          call.park();
+          if (args[1] === "park") {
+            call.park();
+            return "+OK";
+          }
+          const ringAll = ringAllTargets(args[1] ?? "");
+          if (!ringAll) return "-ERR the simulator runs only `park` and the relay's ring-all inline";
+          call.transferred = { destination: ringAll.map((t) => t.extension).join(","), context: "inline" };
+          call.transfers.push(call.transferred);
+          call.ringAll(ringAll.map((t) => ({ ...t, user: t.domain === call.domainName ? this.options.users[t.extension] : undefined })));
           return "+OK";
         }
         if (args[2] !== "XML" || !args[3]) return "-USAGE: <uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]";

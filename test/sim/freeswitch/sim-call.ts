@@ -61,7 +61,7 @@ export class SimCall {
   dialplan: "socket" | "ringing" | "bridged" | "voicemail" | "parked" | "other" = "socket";
   /** Times the relay took the caller back (`uuid_transfer <uuid> park inline`). */
   recalls = 0;
-  private bridge: { app: string; timer: NodeJS.Timeout | undefined; target: string } | undefined;
+  private bridge: { app: string; timer: NodeJS.Timeout | undefined; target: string; then?: "parked" } | undefined;
   /** When the relay closed the outbound socket (after the notice, if lingering). */
   socketClosedAt: number | undefined;
   private current: { played: Played; timer: NodeJS.Timeout } | undefined;
@@ -141,12 +141,45 @@ export class SimCall {
     } else if (answers === "no-answer") {
       this.bridge.timer = setTimeout(() => this.endBridge("NO_ANSWER"), user.ringTimeoutMs ?? 30_000);
     } else {
-      this.bridge.timer = setTimeout(() => {
-        this.bridge = undefined;
-        this.dialplan = "bridged";
-        this.fire("CHANNEL_BRIDGE", [["Bridge-A-Unique-ID", this.callId], ["Bridge-B-Unique-ID", `b-${this.callId}`], ["Other-Leg-Unique-ID", `b-${this.callId}`]]);
-      }, user.answerAfterMs ?? 150);
+      this.bridge.timer = setTimeout(() => this.answered(), user.answerAfterMs ?? 150);
     }
+  }
+
+  private answered(): void {
+    this.bridge = undefined;
+    this.dialplan = "bridged";
+    this.fire("CHANNEL_BRIDGE", [["Bridge-A-Unique-ID", this.callId], ["Bridge-B-Unique-ID", `b-${this.callId}`], ["Other-Leg-Unique-ID", `b-${this.callId}`]]);
+  }
+
+  /**
+   * The relay's ring-all inline: one bridge ringing every target at once. The
+   * first that answers takes it; unregistered ones fail at once; all busy ->
+   * USER_BUSY; otherwise NO_ANSWER at the shortest call_timeout. Then the
+   * inline dialplan's `park` (not voicemail).
+   */
+  ringAll(targets: { extension: string; user: SimUser | undefined }[]): void {
+    this.endBridge("ORIGINATOR_CANCEL");
+    const app = `app-${Math.random().toString(16).slice(2)}`;
+    const target = targets.map((t) => `user/${t.extension}@${this.options.channel.domainName}`).join(",");
+    this.dialplan = "ringing";
+    this.bridge = { app, timer: undefined, target, then: "parked" };
+    this.fire("CHANNEL_EXECUTE", [["Application", "bridge"], ["Application-Data", target], ["Application-UUID", app]]);
+    const live = targets.filter((t) => t.user?.registered);
+    const answering = live.filter((t) => (t.user?.answers ?? "answer") === "answer");
+    const bridge = this.bridge;
+    if (answering.length > 0) {
+      bridge.timer = setTimeout(() => this.answered(), Math.min(...answering.map((t) => t.user?.answerAfterMs ?? 150)));
+    } else if (live.length === 0) {
+      bridge.timer = setTimeout(() => this.endBridge("USER_NOT_REGISTERED"), 20);
+    } else if (live.every((t) => t.user?.answers === "busy")) {
+      bridge.timer = setTimeout(() => this.endBridge("USER_BUSY"), 20);
+    } else {
+      bridge.timer = setTimeout(() => this.endBridge("NO_ANSWER"), Math.min(...live.filter((t) => t.user?.answers === "no-answer").map((t) => t.user?.ringTimeoutMs ?? 30_000)));
+    }
+  }
+
+  get domainName(): string {
+    return this.options.channel.domainName;
   }
 
   /** `uuid_transfer <uuid> park inline`: a ringing bridge is cancelled; the channel parks, stream and socket still up. */
@@ -171,7 +204,8 @@ export class SimCall {
       ["variable_originate_disposition", cause],
       ["variable_DIALSTATUS", dialStatus],
     ]);
-    if (thenVoicemail) this.dialplan = "voicemail";
+    // FusionPBX's local extension goes on to voicemail; the relay's ring-all inline parks.
+    if (thenVoicemail) this.dialplan = bridge.then ?? "voicemail";
   }
 
   /** `uuid_break <uuid> all`: stops the file playing and flushes the queue. */
