@@ -15,7 +15,7 @@ import type { Tool } from "../providers/tools.js";
 import { evaluateBusinessHours } from "./business-hours.js";
 import type { BusinessHours } from "../api/schemas/time-conditions.js";
 import { initialHandoff, stepHandoff, type HandoffAction, type HandoffInput, type HandoffOutcome, type HandoffReason, type HandoffSettings, type HandoffState, type Timeouts, type Trigger } from "./decision.js";
-import { OmniplayError, type OmniplayClient, type TicketRequest, type TicketStore } from "./omniplay.js";
+import { OmniplayError, type OmniplayClient, type OnlineAgents, type TicketRequest, type TicketStore } from "./omniplay.js";
 import { handoffTools, type TransferCallArgs } from "./tools.js";
 import type { TransferRules } from "./transfer-rules.js";
 import type { TriggerPolicy } from "./triggers.js";
@@ -186,11 +186,10 @@ export class HandoffController {
         void (async () => {
           try {
             const agents = await p.omniplay!.onlineAgents();
-            const online = agents.agents.find((x) => x.status === "online" && this.rules.isTransferable(x.extension));
-            this.feed({ type: "agents", extension: agents.hasOnlineAgents && online ? online.extension : null });
+            this.feed({ type: "agents", extensions: agents.hasOnlineAgents ? reachableAgents(agents, (ext) => this.rules.isTransferable(ext)) : [] });
           } catch (err) {
             p.log("warn", "omniplay_agents_failed", { code: err instanceof OmniplayError ? err.code : "error", error: String(err) });
-            this.feed({ type: "agents", extension: null });
+            this.feed({ type: "agents", extensions: [] });
           }
         })();
         return;
@@ -260,4 +259,19 @@ export class HandoffController {
       this.ports.log("warn", "handoff_hangup_failed", { code: r.error?.code });
     }
   }
+}
+
+/** The relay rings at most this many agents at once. */
+const MAX_RING_ALL = 10;
+
+/**
+ * OmniPlay's online agents we may transfer to, in its order: all of them
+ * for `ring_all` (or no strategy given), else the first. Its `dialString`
+ * is never used: the relay builds the dial string itself from extensions
+ * it checked, in the call's own domain.
+ */
+export function reachableAgents(agents: OnlineAgents, transferable: (extension: string) => boolean): string[] {
+  const online = [...new Set(agents.agents.filter((a) => a.status === "online" && transferable(a.extension)).map((a) => a.extension))];
+  const ringAll = agents.strategy === null || agents.strategy === "ring_all";
+  return online.slice(0, ringAll ? MAX_RING_ALL : 1);
 }

@@ -56,7 +56,8 @@ export type Trigger =
 export type HandoffInput =
   | { type: "trigger"; trigger: Trigger }
   | { type: "presence"; registered: boolean }
-  | { type: "agents"; extension: string | null }
+  /** OmniPlay's online agents we may transfer to, in its order (empty: nobody); more than one ring at once. */
+  | { type: "agents"; extensions: string[] }
   | { type: "played"; lineId: string }
   | { type: "transfer_result"; ok: boolean; error?: string }
   | { type: "timeout" }
@@ -67,7 +68,7 @@ export type HandoffInput =
 export type HandoffAction =
   | { type: "say"; lineId: string; text: string }
   | { type: "command"; name: "presence"; args: { extension: string } }
-  | { type: "command"; name: "transfer"; args: { destination: string; context?: string; timeoutSeconds: string } }
+  | { type: "command"; name: "transfer"; args: { destination: string; context?: string; timeoutSeconds: string } | { destinations: string; timeoutSeconds: string } }
   | { type: "command"; name: "hangup"; args: Record<string, never> }
   | { type: "fetch_agents" }
   | { type: "summarize"; given?: string }
@@ -174,8 +175,10 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
       return withCancel(noOneThere(s));
     case "agents": {
       if (s.phase !== "agents") return { state: s, actions: [] };
-      if (!input.extension) return toTicket(s);
-      return tryTransfer(s, { department: s.target?.department ?? null, extension: input.extension, context: s.target?.context ?? null, kind: "agent" });
+      const [first, ...others] = input.extensions;
+      if (!first) return toTicket(s);
+      const target: TransferTarget = { department: s.target?.department ?? null, extension: first, context: s.target?.context ?? null, kind: "agent" };
+      return tryTransfer(s, others.length > 0 ? { ...target, ringAll: input.extensions } : target);
     }
     case "played":
       if (input.lineId !== s.lineId) return { state: s, actions: [] };
@@ -211,7 +214,8 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
   function afterLine(st: HandoffState): Step {
     if (st.phase === "announcing" && st.target) {
       const timeoutSeconds = String(Math.round(timeouts.transferMs / 1000));
-      const args = { destination: st.target.extension, ...(st.target.context ? { context: st.target.context } : {}), timeoutSeconds };
+      const t = st.target;
+      const args = t.ringAll ? { destinations: t.ringAll.join(","), timeoutSeconds } : { destination: t.extension, ...(t.context ? { context: t.context } : {}), timeoutSeconds };
       return {
         state: { ...st, phase: "transferring", lineId: undefined },
         // While it rings the AI is muted: the caller hears ringback, and a "hello?" must not start an answer.

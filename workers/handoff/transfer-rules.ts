@@ -21,6 +21,8 @@ export interface TransferTarget {
   /** Dialplan context; null = the call's own. */
   context: string | null;
   kind: string;
+  /** OmniPlay's online agents to ring at once (ring_all), `extension` first; the relay rings them in the call's own domain. */
+  ringAll?: string[];
 }
 
 export function isSafeExtension(extension: string): boolean {

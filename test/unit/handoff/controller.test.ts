@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RuntimeTransferRule } from "../../../workers/config/secretary-config.js";
-import { HandoffController, type CommandOutcome, type HandoffPorts, type HandoffResult } from "../../../workers/handoff/controller.js";
+import { HandoffController, reachableAgents, type CommandOutcome, type HandoffPorts, type HandoffResult } from "../../../workers/handoff/controller.js";
 import { OmniplayClient, type Ticket } from "../../../workers/handoff/omniplay.js";
 import { TransferRules } from "../../../workers/handoff/transfer-rules.js";
 import { TriggerPolicy } from "../../../workers/handoff/triggers.js";
@@ -142,7 +142,18 @@ describe("HandoffController", () => {
     const r = rig({ presence: false, companyId: "test-online-1" });
     r.c.callerSaid("atendente");
     expect(await r.result).toMatchObject({ outcome: "transferred" });
-    expect(r.commands.at(-1)).toEqual({ name: "transfer", args: { destination: "200", timeoutSeconds: "5" } });
+    // The stand-in's company has agents on 200 and 201, strategy ring_all: both ring at once.
+    expect(r.commands.at(-1)).toEqual({ name: "transfer", args: { destinations: "200,201", timeoutSeconds: "5" } });
+  });
+
+  it("reachableAgents: online, transferable and distinct, in OmniPlay's order; all for ring_all (at most 10), else the first; never its dialString", () => {
+    const agent = (extension: string, status = "online") => ({ id: 1, name: "A", extension, status });
+    const base = { hasOnlineAgents: true, dialString: "user/200 & user/201;system", strategy: "ring_all" };
+    const ok = (ext: string) => /^\d+$/.test(ext);
+    expect(reachableAgents({ ...base, agents: [agent("201"), agent("200"), agent("202", "away"), agent("201"), agent("x;y")] }, ok)).toEqual(["201", "200"]);
+    expect(reachableAgents({ ...base, strategy: "round_robin", agents: [agent("201"), agent("200")] }, ok)).toEqual(["201"]);
+    expect(reachableAgents({ ...base, strategy: null, agents: [agent("201"), agent("200")] }, ok)).toEqual(["201", "200"]);
+    expect(reachableAgents({ ...base, agents: Array.from({ length: 15 }, (_, i) => agent(String(300 + i))) }, ok)).toHaveLength(10);
   });
 
   it("the relay takes the caller back from a busy extension -> the AI hears again and offers a message", async () => {

@@ -55,15 +55,23 @@ describe("handoff decision", () => {
     expect(r.state.phase).toBe("done");
   });
 
+  it("several OmniPlay agents online: they ring at once (destinations), in the call's own domain, supervised like any transfer", () => {
+    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extensions: ["205", "206", "207"] }, { type: "played", lineId: "handoff-1" }]);
+    expect(r.actions).toContainEqual({ type: "command", name: "transfer", args: { destinations: "205,206,207", timeoutSeconds: "30" } });
+    expect(r.state.target).toMatchObject({ extension: "205", kind: "agent", ringAll: ["205", "206", "207"] });
+    const busy = stepHandoff(r.state, { type: "transfer_result", ok: false, error: "TRANSFER_NO_ANSWER" }, settings(), timeouts);
+    expect(busy.actions.at(-1)).toEqual({ type: "return_to_ai", context: "A transferência para 205 falhou (no_answer); ofereça anotar um recado." });
+  });
+
   it("extension not registered, OmniPlay agents online: transfer to the agent's extension", () => {
-    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extension: "205" }, { type: "played", lineId: "handoff-1" }, { type: "transfer_result", ok: true }]);
+    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extensions: ["205"] }, { type: "played", lineId: "handoff-1" }, { type: "transfer_result", ok: true }]);
     expect(r.actions).toContainEqual({ type: "fetch_agents" });
     expect(r.actions).toContainEqual({ type: "command", name: "transfer", args: { destination: "205", context: "demo.local", timeoutSeconds: "30" } });
     expect(done(r.actions)).toMatchObject({ outcome: "transferred" });
   });
 
   it("nobody there: summary, ticket, protocol line, hangup only after it played -> ticket_created", () => {
-    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extension: null }, { type: "summary", text: "Cliente sem internet." }, { type: "ticket", ticketId: "T-1", protocol: "20261123" }]);
+    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extensions: [] }, { type: "summary", text: "Cliente sem internet." }, { type: "ticket", ticketId: "T-1", protocol: "20261123" }]);
     expect(types(r.actions)).toEqual(["command:presence", "start_timer", "cancel_timer", "fetch_agents", "stop_listening", "summarize", "create_ticket", "stop_listening", "say", "start_timer"]);
     expect(r.actions).toContainEqual({ type: "create_ticket", summary: "Cliente sem internet.", reason: "keyword_detected" });
     expect(r.actions).toContainEqual({ type: "say", lineId: "handoff-1", text: "Seu protocolo é 20261123. Até logo!" });
@@ -130,7 +138,7 @@ describe("handoff decision", () => {
   });
 
   it("OmniPlay down: the caller still hears a goodbye, the call hangs up, and the outcome says why", () => {
-    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extension: null }, { type: "summary", text: "s" }, { type: "ticket_failed", error: "omniplay 503" }, { type: "played", lineId: "handoff-1" }]);
+    const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extensions: [] }, { type: "summary", text: "s" }, { type: "ticket_failed", error: "omniplay 503" }, { type: "played", lineId: "handoff-1" }]);
     expect(r.actions).toContainEqual({ type: "say", lineId: "handoff-1", text: "Desculpe, não consegui registrar. Até logo!" });
     expect(done(r.actions)).toEqual({ type: "done", outcome: "failed", reason: "keyword_detected", error: "omniplay 503" });
     expect(r.actions).toContainEqual({ type: "command", name: "hangup", args: {} });
