@@ -174,11 +174,13 @@ describe("handoff through the relay, workerd, the OpenAI and OmniPlay stand-ins"
     expect(conv.summary).toBeTruthy();
   });
 
-  it("keyword, extension not registered but OmniPlay agents online: transferred to an online agent", async () => {
+  it("keyword, extension not registered but OmniPlay agents online: they ring at once (ring_all), and the one registered answers", async () => {
     const id = await secretary({ transfer_extension: "201", omniplay_company_id: "test-online-e2e" });
     const call = await callAndAskForAPerson(id);
     await waitFor(() => call.transferred !== undefined, { timeoutMs: 30_000, what: "uuid_transfer" });
-    expect(call.transferred?.destination).toBe("200"); // the stand-in's first online agent
+    // The stand-in's online agents are 200 and 201 (201 not registered at the simulator): one inline bridge to both.
+    expect(call.transferred).toEqual({ destination: "200,201", context: "inline" });
+    await waitFor(() => call.dialplan === "bridged", { timeoutMs: 5000, what: "200 to answer" });
     expect(omniplay.log("test-online-e2e")).toMatchObject([{ method: "GET", path: "/api/voice/agents/online" }]);
     expect(await conversation(call.callId)).toMatchObject({ outcome: "transferred", handoffReason: "keyword_detected" });
   });
