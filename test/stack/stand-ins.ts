@@ -6,9 +6,9 @@
  * points the demo tenant's OmniPlay at 127.0.0.1:8090 without a token, so
  * the OmniPlay stand-in listens there (agents and tickets of the handoff).
  */
-import { createServer } from "node:net";
 import { startOmniplayStandIn } from "../stand-ins/omniplay.js";
 import { startStandIns, type StandIns } from "../stand-ins/stand-ins.js";
+import { portFree } from "./ports.js";
 
 export type { StandIns };
 
@@ -25,12 +25,4 @@ export async function startLocalStandIns(): Promise<StandIns> {
       await omniplay?.close();
     },
   };
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
-  });
 }

@@ -3,9 +3,10 @@
  * its Durable Objects run in workerd, the relay runs as a Node process
  * pointed at it and at a simulated FreeSWITCH. `relay doctor` checks the
  * setup, one demo call streams real speech to the diagnostic echo secretary
- * and back, and one demo AI call talks to the demo secretary through a vendor
- * stand-in. It prints what happened in plain words, then keeps serving until
- * Ctrl-C.
+ * and back, one demo AI call talks to the demo secretary through a vendor
+ * stand-in, and one demo handoff call goes from a keyword through an
+ * unanswered transfer to a ticket. It prints what happened in plain words,
+ * then keeps serving until Ctrl-C.
  *
  * Ports: WORKER_PORT (8787), AUDIO_WS_PORT (8085), HEALTH_PORT (8086),
  * OUTBOUND_ESL_PORT (8022);
@@ -14,8 +15,10 @@
 import { randomBytes } from "node:crypto";
 import { sign } from "hono/jwt";
 import { aiDemoCall } from "./ai-demo.js";
+import { handoffDemoCall } from "./handoff-demo.js";
 import { startLocalCloud, type LocalCloud } from "./cloud.js";
 import { loadFixture } from "./fixtures.js";
+import { portFree } from "./ports.js";
 import { startLocalPostgres, type LocalPostgres } from "./postgres.js";
 import { startRelayProcess, type RelayProcess } from "./relay-process.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "./seed.js";
@@ -46,6 +49,14 @@ async function main(): Promise<void> {
   const token = randomBytes(24).toString("hex");
   const verbose = process.env.VERBOSE === "1";
 
+  // A port already taken (often a first `npm start` still serving) would otherwise stall a part of the stack.
+  const wanted = { WORKER_PORT: workerPort, AUDIO_WS_PORT: audioPort, HEALTH_PORT: healthPort, OUTBOUND_ESL_PORT: outboundEslPort };
+  for (const [name, p] of Object.entries(wanted)) {
+    if (!(await portFree(p))) {
+      console.error(`npm start: port ${p} (${name}) is already in use on 127.0.0.1 (another \`npm start\` still running?). Stop it, or set ${name}=0 to pick a free port.`);
+      process.exit(1);
+    }
+  }
   say("Starting the local stack (offline; nothing leaves this machine).");
   const running: { cloud?: LocalCloud; relay?: RelayProcess; postgres?: LocalPostgres; standIns?: StandIns; sim?: FreeSwitchSim } = {};
   const stop = async (code: number) => {
@@ -124,15 +135,16 @@ async function main(): Promise<void> {
   say(`  call    ended: the caller hung up, the relay sent call.end and ${echo.socketClosed ? "closed the lingering event socket" : "DID NOT close the event socket"}`);
   const identical = echo.identical && echo.socketClosed;
   const aiOk = await aiDemoCall(relay.audioPort, standIns);
+  const adminToken = await sign({ sub: "local-admin", role: "tenant_admin", tenant_id: DEMO_TENANT_ID, exp: Math.floor(Date.now() / 1000) + 12 * 3600 }, apiSecrets.jwtSecret, "HS256");
+  const handoffOk = await handoffDemoCall(sim, { origin: cloud.url.origin, token: adminToken }, standIns);
   say("");
   say(`Serving. Relay health: http://127.0.0.1:${relay.healthPort}/health   Worker health: ${cloud.url.origin}/health`);
   say(`Point a mod_audio_stream at ws://127.0.0.1:${relay.audioPort}/stream/<secretary>/<call>/<caller> to talk to the echo. Ctrl-C stops.`);
-  const adminToken = await sign({ sub: "local-admin", role: "tenant_admin", tenant_id: DEMO_TENANT_ID, exp: Math.floor(Date.now() / 1000) + 12 * 3600 }, apiSecrets.jwtSecret, "HS256");
   say("");
   say(`Config API: ${cloud.url.origin}/v1 (OpenAPI: ${cloud.url.origin}/v1/openapi.json). Demo tenant admin token, valid 12 h:`);
   say(`  export TOKEN=${adminToken}`);
   say(`  curl -s -H "Authorization: Bearer $TOKEN" ${cloud.url.origin}/v1/secretaries/${DEMO_SECRETARY_ID}`);
-  if (!identical || !aiOk || doctorCode !== 0) process.exitCode = 1;
+  if (!identical || !aiOk || !handoffOk || doctorCode !== 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
