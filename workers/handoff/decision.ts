@@ -160,7 +160,8 @@ export function stepHandoff(s: HandoffState, input: HandoffInput, settings: Hand
       if (!settings.open) return toTicket({ ...s, reason: "after_hours" });
       if (s.transferFailed || !t.target) return toTicket({ ...s, reason: t.reason });
       const st = { ...s, reason: t.reason, target: t.target };
-      if (!settings.presenceCheck) return tryTransfer(st, t.target);
+      // Presence is a user's registration: a ring group or a queue has none (the supervised transfer tells whether anyone answered).
+      if (!settings.presenceCheck || t.target.kind !== "extension") return tryTransfer(st, t.target);
       return {
         state: { ...st, phase: "presence" },
         actions: [{ type: "command", name: "presence", args: { extension: t.target.extension } }, { type: "start_timer", ms: timeouts.presenceMs }],

@@ -63,6 +63,14 @@ describe("handoff decision", () => {
     expect(busy.actions.at(-1)).toEqual({ type: "return_to_ai", context: "A transferência para 205 falhou (no_answer); ofereça anotar um recado." });
   });
 
+  it("a ring group or a queue is not presence-checked (it has no registration): straight to the line and the supervised transfer", () => {
+    for (const kind of ["ring_group", "queue"]) {
+      const r = run([trigger({ kind: "transfer", reason: "keyword_detected", target: { ...suporte, extension: "9100", kind } })]);
+      expect(types(r.actions)).toEqual(["say", "start_timer"]);
+      expect(r.state.phase).toBe("announcing");
+    }
+  });
+
   it("extension not registered, OmniPlay agents online: transfer to the agent's extension", () => {
     const r = run([keyword, { type: "presence", registered: false }, { type: "agents", extensions: ["205"] }, { type: "played", lineId: "handoff-1" }, { type: "transfer_result", ok: true }]);
     expect(r.actions).toContainEqual({ type: "fetch_agents" });
