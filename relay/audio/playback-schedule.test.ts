@@ -48,6 +48,25 @@ describe("PlaybackSchedule, file mode", () => {
     expect(s.take(100)?.sampleRate).toBe(8000);
   });
 
+  it("counts queued audio right across changes of rate, and as they leave", () => {
+    const s = new PlaybackSchedule("file");
+    for (const [len, rate] of [[200, 16000], [40, 8000], [100, 8000], [60, 16000]] as const) s.push(frame(len, rate), 0);
+    expect(s.queuedMs).toBe(400);
+    expect(s.take(0)?.pcm.byteLength).toBe((120 * 16000) / 500); // the first chunk: 120 of the 200 ms at 16 kHz
+    expect(s.queuedMs).toBe(280);
+    const rest = s.take(1000);
+    expect(rest?.sampleRate).toBe(16000);
+    expect(s.queuedMs).toBe(200);
+    expect(s.take(2000)?.pcm.byteLength).toBe((120 * 8000) / 500); // 40 ms and 80 of the 100 at 8 kHz
+    expect(s.queuedMs).toBe(80);
+    expect(s.take(3000)?.pcm.byteLength).toBe((20 * 8000) / 500);
+    expect(s.queuedMs).toBe(60);
+    s.push(frame(20, 16000), 3000);
+    expect(s.queuedMs).toBe(80);
+    expect(s.take(4000)?.pcm.byteLength).toBe((80 * 16000) / 500);
+    expect(s.queuedMs).toBe(0);
+  });
+
   it("clear drops everything queued and forgets what was playing", () => {
     const s = new PlaybackSchedule("file");
     s.push(frame(500), 0);

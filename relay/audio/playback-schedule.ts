@@ -44,6 +44,8 @@ export const DEFAULT_STREAM_SCHEDULE: StreamScheduleOptions = { frameMs: 20, lea
 export class PlaybackSchedule {
   private parts: { rate: PlaybackRate; pcm: Buffer }[] = [];
   private bytes = 0;
+  /** Neighbouring parts of different rates: while 0 (nearly always) every sum over the parts is one division. */
+  private rateChanges = 0;
   private lastPushAt = -Infinity;
   /** When what has been handed over will have finished playing (estimate). */
   private until = 0;
@@ -61,6 +63,8 @@ export class PlaybackSchedule {
 
   /** Milliseconds of audio waiting. */
   get queuedMs(): number {
+    const first = this.parts[0];
+    if (first && this.rateChanges === 0) return pcmMs(this.bytes, first.rate);
     return this.parts.reduce((ms, p) => ms + pcmMs(p.pcm.byteLength, p.rate), 0);
   }
 
@@ -79,6 +83,8 @@ export class PlaybackSchedule {
     if (frame.encoding !== Encoding.L16) return "encoding";
     if (frame.sampleRate !== 8000 && frame.sampleRate !== 16000) return "sample-rate";
     if (frame.payload.byteLength === 0) return undefined;
+    const last = this.parts.at(-1);
+    if (last && last.rate !== frame.sampleRate) this.rateChanges++;
     this.parts.push({ rate: frame.sampleRate, pcm: Buffer.from(frame.payload) });
     this.bytes += frame.payload.byteLength;
     this.lastPushAt = now;
@@ -115,6 +121,7 @@ export class PlaybackSchedule {
     const dropped = this.bytes;
     this.parts = [];
     this.bytes = 0;
+    this.rateChanges = 0;
     this.until = 0;
     return dropped;
   }
@@ -130,6 +137,7 @@ export class PlaybackSchedule {
         taken.push(part.pcm);
         want -= part.pcm.byteLength;
         this.parts.shift();
+        if (this.parts[0] && this.parts[0].rate !== part.rate) this.rateChanges--;
       } else {
         const n = want & ~1 || 2;
         taken.push(part.pcm.subarray(0, n));
@@ -146,6 +154,7 @@ export class PlaybackSchedule {
 
   private sameRateMs(): number {
     const rate = this.parts[0]?.rate;
+    if (rate !== undefined && this.rateChanges === 0) return pcmMs(this.bytes, rate);
     let ms = 0;
     for (const p of this.parts) {
       if (p.rate !== rate) break;
