@@ -7,9 +7,11 @@
  *
  * - a frame is lost (sent by a call and never echoed back, or dropped by the
  *   relay's outbox or playback), or
- * - the p99 up delay (module send -> stub receive) exceeds the bundling
- *   window (LINK_BUNDLE_MS: a frame waits up to one tick by design) by 20 ms
- *   or more: the relay no longer keeps up in real time.
+ * - the p99 up delay (module send -> stub receive) exceeds LINK_BUNDLE_MS
+ *   (20 ms, the longest a frame may wait for its bundle; under the link's
+ *   message budget it waits 4 ms at most) by 20 ms or more: the relay no
+ *   longer keeps up in real time. The threshold stays at 40 ms so that runs
+ *   compare with those from before the budget.
  *
  * CPU and RSS per call come from /proc (the step's figure minus the idle
  * relay's, divided by N). The generator runs on the other core; when its own
@@ -91,7 +93,7 @@ export async function relayCapacity(options: CapacityOptions): Promise<CapacityR
       const step = await runStep(relay, stub, meter, calls, options);
       steps.push(step);
       options.log(
-        `  ${String(calls).padStart(5)} calls: ${step.passed ? "ok  " : "FAIL"} relay ${(step.relayCores * 100).toFixed(0)}% core, RSS ${step.relayRssMb.toFixed(0)} MB, up delay p50 ${step.upDelayP50Ms.toFixed(1)} p99 ${step.upDelayP99Ms.toFixed(1)} ms, lost ${step.framesLost + step.relayDropped}, generator lag p99 ${step.generatorLagP99Ms.toFixed(1)} ms${step.why ? ` (${step.why})` : ""}`,
+        `  ${String(calls).padStart(5)} calls: ${step.passed ? "ok  " : "FAIL"} relay ${(step.relayCores * 100).toFixed(0)}% core, RSS ${step.relayRssMb.toFixed(0)} MB, up delay p50 ${step.upDelayP50Ms.toFixed(1)} p99 ${step.upDelayP99Ms.toFixed(1)} ms, link ${step.linkMessagesPerSecond.toFixed(0)} msg/s (${((calls * 50) / Math.max(step.linkMessagesPerSecond, 1)).toFixed(0)} frames each), lost ${step.framesLost + step.relayDropped}, generator lag p99 ${step.generatorLagP99Ms.toFixed(1)} ms${step.why ? ` (${step.why})` : ""}`,
       );
       if (!step.passed) break;
     }
