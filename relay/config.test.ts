@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       backoffMaxMs: 15000,
       handshakeTimeoutMs: 10000,
       bundleMs: 20,
+      maxMessagesPerSecond: 100,
       maxQueuedAudioMs: 2000,
       maxBufferedBytes: 1024 * 1024,
     });

@@ -63,6 +63,8 @@ export interface LinkTimingConfig {
   maxQueuedAudioMs: number;
   /** WebSocket bufferedAmount above which audio waits in the outbox. */
   maxBufferedBytes: number;
+  /** Most link messages a second (link-client.ts); the default when absent. */
+  maxMessagesPerSecond?: number;
 }
 
 /** Every problem found in the environment; `problems` are one line each. */
@@ -213,6 +215,7 @@ const envSchema = z.object({
   LINK_BACKOFF_MAX_MS: integer(1, 600_000, 15_000),
   LINK_HANDSHAKE_TIMEOUT_MS: integer(10, 60_000, 10_000),
   LINK_BUNDLE_MS: integer(1, 1000, 20),
+  LINK_MAX_MESSAGES_PER_SECOND: integer(1, 1000, 100),
   LINK_MAX_QUEUED_AUDIO_MS: integer(20, 60_000, 2000),
   LINK_MAX_BUFFERED_BYTES: integer(1024, 256 * 1024 * 1024, 1024 * 1024),
   ESL_HOST: host("127.0.0.1"),
@@ -264,6 +267,7 @@ export function loadConfig(env: Env): RelayConfig | ConfigError {
       backoffMaxMs: e.LINK_BACKOFF_MAX_MS,
       handshakeTimeoutMs: e.LINK_HANDSHAKE_TIMEOUT_MS,
       bundleMs: e.LINK_BUNDLE_MS,
+      maxMessagesPerSecond: e.LINK_MAX_MESSAGES_PER_SECOND,
       maxQueuedAudioMs: e.LINK_MAX_QUEUED_AUDIO_MS,
       maxBufferedBytes: e.LINK_MAX_BUFFERED_BYTES,
     },

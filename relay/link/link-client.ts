@@ -33,18 +33,18 @@ export interface LinkClientOptions extends LinkTimingConfig {
   software?: string;
   /** Random source for backoff jitter (tests make it deterministic). */
   random?: () => number;
-  /**
-   * Most binary messages per second the relay sends (each is one incoming
-   * message, billed, for the RelayHub). Audio leaves as soon as this allows,
-   * so a lightly loaded relay adds no bundling delay; under load frames
-   * gather for up to `1000 / maxMessagesPerSecond` ms (never longer than
-   * `bundleMs`). Default {@link DEFAULT_MAX_MESSAGES_PER_SECOND}.
-   */
-  maxMessagesPerSecond?: number;
 }
 
-/** 4 ms between messages at most: a fifth of a DO's soft limit of ~1,000 incoming messages a second. */
-export const DEFAULT_MAX_MESSAGES_PER_SECOND = 250;
+/**
+ * Most binary messages a second the relay sends (each one an incoming, billed
+ * message, and CPU, at the RelayHub). Audio leaves as soon as this allows, so
+ * a lightly loaded relay adds little bundling delay; under load frames gather
+ * for up to `1000 / maxMessagesPerSecond` ms (never longer than `bundleMs`).
+ * 100 (10 ms): about twice the hub's messages of a fixed 20 ms window at a
+ * few dozen calls, fewer at hundreds; 250 halves the delay again but costs
+ * the cloud ~40% more CPU per AI call (README, benchmarks).
+ */
+export const DEFAULT_MAX_MESSAGES_PER_SECOND = 100;
 
 export type OpenCallResult = { ok: true; call: LinkCall } | { ok: false; reason: "duplicate" | "full" | "stopping" | "invalid" };
 

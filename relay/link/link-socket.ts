@@ -50,16 +50,17 @@ interface Connection {
 const CLOSE_GRACE_MS = 1000;
 
 /**
- * Client frames are masked (RFC 6455 5.3) so that a browser script cannot
- * make its bytes look like HTTP to a proxy reading the stream (10.3). Under
- * TLS, or on loopback, no intermediary reads them, and a zero mask spares
- * ws copying and XOR-ing every byte of audio the relay sends (the cloud
- * unmasks with whatever key the frame carries).
+ * Client frames are masked (RFC 6455 5.3, a MUST, with an unpredictable
+ * key) so that bytes a sender does not fully control (here, callers' audio)
+ * cannot look like HTTP to a proxy reading the stream (10.3). TLS alone is
+ * not enough: a TLS-inspecting proxy on the PBX's network reads the frames.
+ * Only on loopback (the local stack, tests, benches) does no intermediary
+ * exist; there a zero mask spares ws copying and XOR-ing every byte.
  */
 export function maskingProtectsNothing(url: string): boolean {
   try {
     const { protocol, hostname } = new URL(url);
-    return protocol === "wss:" || protocol === "https:" || ["127.0.0.1", "localhost", "[::1]", "::1"].includes(hostname);
+    return (protocol === "ws:" || protocol === "wss:") && ["127.0.0.1", "localhost", "[::1]", "::1"].includes(hostname);
   } catch {
     return false;
   }
