@@ -6,17 +6,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeRecord, RecordKind } from "../../shared/link/index.js";
 import { waitFor } from "../../relay/testing/wait.js";
-import { rig, teardown, type Rig } from "./harness.js";
+import { liveCall, rig, teardown, type Rig } from "./harness.js";
 
 afterEach(teardown);
-
-async function liveCall(r: Rig) {
-  const call = r.sim.call();
-  await call.connectSocket();
-  await call.module.start();
-  await waitFor(() => r.conn.controls("call.start").length === 1);
-  return call;
-}
 
 let nextId = 0;
 async function command(r: Rig, callId: string, name: string, args: Record<string, string | number | boolean> = {}) {
@@ -51,7 +43,7 @@ describe("commands from the cloud", () => {
   it("a hangup or transfer followed at once by the cloud's call.end runs as asked, not as a fallback", async () => {
     const r = await rig({ fallbackExtension: "999" });
     const a = await liveCall(r);
-    const b = await liveCall2(r);
+    const b = await liveCall(r);
     r.conn.sendControl(
       { type: "command", id: "h", callId: a.callId, name: "hangup", args: { cause: "NORMAL_CLEARING" } },
       { type: "call.end", callId: a.callId, reason: "goodbye" },
@@ -118,7 +110,7 @@ describe("commands from the cloud", () => {
   it("CR/LF smuggled past the cloud's own codec: the link ends that call (protocol error), FreeSWITCH sees only the fallback", async () => {
     const r = await rig();
     const call = await liveCall(r);
-    const other = await liveCall2(r);
+    const other = await liveCall(r);
     const raw = { type: "command", id: "evil", callId: call.callId, name: "transfer", args: { destination: "200\r\n\r\napi system id\n\n" } };
     r.conn.sendRaw(encodeRecord(RecordKind.Control, new TextEncoder().encode(JSON.stringify(raw))));
     await waitFor(() => call.hungUp !== undefined, { what: "the call to fall back" });
@@ -130,10 +122,3 @@ describe("commands from the cloud", () => {
   });
 });
 
-async function liveCall2(r: Rig) {
-  const call = r.sim.call();
-  await call.connectSocket();
-  await call.module.start();
-  await waitFor(() => r.conn.controls("call.start").some((s) => s.callId === call.callId));
-  return call;
-}

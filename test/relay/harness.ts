@@ -10,6 +10,7 @@ import { testFsConfig } from "../../relay/testing/fs-config.js";
 import { FAST } from "../../relay/testing/link-harness.js";
 import { captureLog, waitFor } from "../../relay/testing/wait.js";
 import { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
+import type { SimCall } from "../sim/freeswitch/sim-call.js";
 
 export interface Rig {
   relay: Relay;
@@ -47,6 +48,20 @@ export async function rig(fs: Partial<FreeswitchConfig> = {}, stubOptions: Parti
   await waitFor(() => relay.link.isUp && relay.inbound.isUp, { what: "link and inbound event socket up" });
   const conn = await stub.connection(0);
   return { relay, sim, stub, conn, logs };
+}
+
+/** A call through the simulator (event socket, then stream), once the cloud stub has its call.start. */
+export async function liveCall(r: Rig): Promise<SimCall> {
+  const call = r.sim.call();
+  await call.connectSocket();
+  await call.module.start();
+  await waitFor(() => r.conn.controls("call.start").some((s) => s.callId === call.callId), { what: "call.start" });
+  return call;
+}
+
+/** The link slot the relay gave `call`. */
+export function slotOf(r: Rig, call: SimCall): number {
+  return r.conn.controls("call.start").find((s) => s.callId === call.callId)?.slot ?? -1;
 }
 
 /** Stops everything the tests started. */

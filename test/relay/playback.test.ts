@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { Direction, Encoding, encodeLinkMessage, type AudioFrame } from "../../shared/link/index.js";
 import { waitFor } from "../../relay/testing/wait.js";
-import { rig, ramp, sleep, teardown, type Rig } from "./harness.js";
+import { liveCall, rig, ramp, slotOf, sleep, teardown, type Rig } from "./harness.js";
 
 afterEach(teardown);
 
@@ -22,19 +22,10 @@ function agentAudio(slot: number, ms: number, from = 0): { frames: AudioFrame[];
   return { frames, pcm };
 }
 
-async function liveCall(r: Rig) {
-  const call = r.sim.call();
-  await call.connectSocket();
-  await call.module.start();
-  await waitFor(() => r.conn.controls("call.start").length === 1);
-  const slot = r.conn.controls("call.start")[0]?.slot ?? -1;
-  return { call, slot };
-}
-
 describe("file playback (community mod_audio_stream)", () => {
   it("a burst of agent audio: small first file, growing files, played in order without gaps or overlap", async () => {
     const r = await rig({}, { echo: false });
-    const { call, slot } = await liveCall(r);
+    const { call, slot } = await liveCallWithSlot(r);
     const { frames, pcm } = agentAudio(slot, 3000);
     r.conn.sendFrames(frames);
     await waitFor(() => call.played.reduce((n, p) => n + p.bytes.byteLength, 0) === pcm.byteLength, { timeoutMs: 6000, what: "3 s played" });
@@ -49,7 +40,7 @@ describe("file playback (community mod_audio_stream)", () => {
 
   it("barge-in: uuid_break <uuid> all reaches FreeSWITCH at once, the queue is flushed, old files never start", async () => {
     const r = await rig({}, { echo: false });
-    const { call, slot } = await liveCall(r);
+    const { call, slot } = await liveCallWithSlot(r);
     r.conn.sendFrames(agentAudio(slot, 3000).frames);
     await waitFor(() => call.played.length >= 1 && call.queue.length >= 1, { what: "playback under way with files queued" });
     const t0 = performance.now();
@@ -82,7 +73,7 @@ describe("file playback (community mod_audio_stream)", () => {
 describe("stream playback (forks that inject audio)", () => {
   it("paces 20 ms chunks in real time; a clear drops the unsent rest and sends uuid_break at once", async () => {
     const r = await rig({ playbackMode: "stream" }, { echo: false });
-    const { call, slot } = await liveCall(r);
+    const { call, slot } = await liveCallWithSlot(r);
     const audio = agentAudio(slot, 2000);
     r.conn.sendFrames(audio.frames);
     await sleep(400);
@@ -108,8 +99,8 @@ describe("stream playback (forks that inject audio)", () => {
 describe("barge-in under load", () => {
   it("50 calls playing at once: every clear reaches FreeSWITCH as uuid_break promptly", async () => {
     const r = await rig({}, { echo: false });
-    const calls: Awaited<ReturnType<typeof liveCallN>>[] = [];
-    for (let i = 0; i < 50; i++) calls.push(await liveCallN(r, i + 1));
+    const calls: Awaited<ReturnType<typeof liveCallWithSlot>>[] = [];
+    for (let i = 0; i < 50; i++) calls.push(await liveCallWithSlot(r));
     for (const { slot } of calls) r.conn.sendFrames(agentAudio(slot, 1000).frames);
     await waitFor(() => calls.every(({ call }) => call.played.length >= 1), { timeoutMs: 5000, what: "every call playing" });
     // All 50 clears in one link message, encoded beforehand: what is timed is the relay, not the test's encoding.
@@ -127,11 +118,7 @@ describe("barge-in under load", () => {
   });
 });
 
-async function liveCallN(r: Rig, n: number) {
-  const call = r.sim.call();
-  await call.connectSocket();
-  await call.module.start();
-  await waitFor(() => r.conn.controls("call.start").length === n);
-  const slot = r.conn.controls("call.start").find((s) => s.callId === call.callId)?.slot ?? -1;
-  return { call, slot };
+async function liveCallWithSlot(r: Rig) {
+  const call = await liveCall(r);
+  return { call, slot: slotOf(r, call) };
 }

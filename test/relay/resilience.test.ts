@@ -10,17 +10,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EslError } from "../../relay/esl/connection.js";
 import { InboundEsl } from "../../relay/esl/inbound-client.js";
 import { captureLog, waitFor } from "../../relay/testing/wait.js";
-import { rig, sleep, teardown, type Rig } from "./harness.js";
+import { liveCall, rig, sleep, teardown, type Rig } from "./harness.js";
 
 afterEach(teardown);
-
-async function liveCall(r: Rig) {
-  const call = r.sim.call();
-  await call.connectSocket();
-  await call.module.start();
-  await waitFor(() => r.conn.controls("call.start").some((s) => s.callId === call.callId));
-  return call;
-}
 
 /** Cuts the link and keeps it down: the stub stops welcoming. */
 function cutLink(r: Rig): number {

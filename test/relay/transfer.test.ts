@@ -8,17 +8,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../relay/testing/wait.js";
-import { ramp, rig, teardown, type Rig } from "./harness.js";
+import { liveCall, ramp, rig, teardown, type Rig } from "./harness.js";
 
 afterEach(teardown);
-
-async function liveCall(r: Rig) {
-  const call = r.sim.call();
-  await call.connectSocket();
-  await call.module.start();
-  await waitFor(() => r.conn.controls("call.start").some((s) => s.callId === call.callId));
-  return call;
-}
 
 let nextId = 0;
 function send(r: Rig, callId: string, args: Record<string, string | number>) {
