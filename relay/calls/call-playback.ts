@@ -39,6 +39,8 @@ const RETRY_MS = 20;
 export class CallPlayback {
   private readonly schedule: PlaybackSchedule;
   private timer: NodeJS.Timeout | undefined;
+  /** When {@link timer} fires (performance.now() time). */
+  private timerAt = 0;
   private finishTimer: NodeJS.Timeout | undefined;
   private speaking = false;
   /**
@@ -144,16 +146,15 @@ export class CallPlayback {
   stop(): void {
     this.stopped = true;
     this.schedule.clear();
-    clearTimeout(this.timer);
+    this.disarm();
     clearTimeout(this.finishTimer);
   }
 
   private drain(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     const stream = this.port.stream();
     if (!stream?.open) {
       this.schedule.clear();
+      this.disarm();
       return;
     }
     const now = performance.now();
@@ -168,8 +169,31 @@ export class CallPlayback {
       this.sent++;
     }
     const next = stream.writable ? this.schedule.nextCheckAt(now) : now + RETRY_MS;
-    if (next !== undefined) this.timer = setTimeout(() => this.guarded(() => this.drain()), Math.max(1, next - now));
-    else if (this.speaking) this.watchFinish(now);
+    if (next !== undefined) this.arm(next, now);
+    else {
+      this.disarm();
+      if (this.speaking) this.watchFinish(now);
+    }
+  }
+
+  /**
+   * The next drain at `at`. A frame arrives every 20 ms per call and each one
+   * drains: a timer already due no later is kept rather than cleared and set
+   * again (drain with its timer churn was ~2% of the relay's CPU at 400 calls).
+   */
+  private arm(at: number, now: number): void {
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.guarded(() => this.drain());
+    }, Math.max(1, at - now));
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private watchFinish(now: number): void {
