@@ -12,8 +12,14 @@
  * - `echo`: N echo calls, the whole path (hub decode, one RPC per call per
  *   message, the session's echo, the downlink encode and send).
  * - `hub-only`: the same messages, but on slots no call holds: the hub
- *   decodes and drops them (one counter write per message), no RPC.
- *   `echo` minus this is the RPCs and the sessions.
+ *   decodes and drops them, no RPC. It pays one SQLite counter write per
+ *   message (unknown_slot_frames), about as much again as the decoding.
+ *
+ * The finer split in README.md ("Cloud CPU per call: where it goes") came
+ * from running `echo` against copies of the tree patched in one place: the
+ * session's audio() answering at once with nothing, and the hub's
+ * flushAudio() not making the RPC. Raw cores compare better than the
+ * figure per call: the idle rate (3 s) swings by several % of a core.
  *
  *   npx tsx test/bench/hub-cost.ts [--calls 50] [--seconds 10] [--modes echo,hub-only]
  */
@@ -35,6 +41,8 @@ export interface HubCostRun {
   messagesPerSecond: number;
   framesSent: number;
   framesEchoed: number;
+  /** Messages the hub sent the peer per second (the link's downstream messages). */
+  downMessagesPerSecond: number;
   workerdIdleCores: number;
   workerdCores: number;
   /** Percent of one core per call. */
@@ -116,6 +124,7 @@ export async function hubCost(cloud: Pick<LocalCloud, "url">, token: string, mod
       const meter = new WorkerdMeter();
       const sent0 = sent;
       const echoed0 = peer.framesDown;
+      const down0 = peer.messagesDown;
       const ticks0 = n;
       await sleep(seconds * 1000);
       const busy = meter.read();
@@ -128,6 +137,7 @@ export async function hubCost(cloud: Pick<LocalCloud, "url">, token: string, mod
         messagesPerSecond: (n - ticks0) / busy.wallSeconds,
         framesSent: sent - sent0,
         framesEchoed: peer.framesDown - echoed0,
+        downMessagesPerSecond: (peer.messagesDown - down0) / busy.wallSeconds,
         workerdIdleCores: idle,
         workerdCores: busy.cores,
         pctPerCall: ((busy.cores - idle) / calls) * 100,
@@ -173,7 +183,7 @@ async function main(): Promise<void> {
         const run = await hubCost(cloud, token, mode, calls, seconds, idleCores);
         console.log(
           `${run.mode.padEnd(8)} ${run.calls} calls: workerd ${(run.workerdCores * 100).toFixed(1)}% of a core, ${run.pctPerCall.toFixed(3)}% per call; ` +
-            `${run.messagesPerSecond.toFixed(0)} msg/s up; frames sent ${run.framesSent}, echoed ${run.framesEchoed}`,
+            `${run.messagesPerSecond.toFixed(0)} msg/s up, ${run.downMessagesPerSecond.toFixed(0)} down; frames sent ${run.framesSent}, echoed ${run.framesEchoed}`,
         );
       }
     }
