@@ -6,7 +6,10 @@
  * ones (only an explicit `event plain CUSTOM ...` does), so the first
  * `::connect` is usually missed; `playback` without event-lock interrupts the
  * file playing; at hangup the socket gets a linger disconnect notice, the
- * last events, and stays open until the relay closes it.
+ * last events, and stays open until the relay closes it. A transfer runs the
+ * target's dialplan as FusionPBX's local extension does (a `bridge` that is
+ * answered, rings out or is busy, then voicemail), with its events on this
+ * socket; `park inline` cancels a ringing bridge and parks the caller.
  */
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
