@@ -7,9 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { startLocalCloud } from "../stack/cloud.js";
 import { hubCost } from "./hub-cost.js";
 
 interface ProfileNode {
@@ -23,29 +23,11 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { calls: { type: "string", default: "50" }, seconds: { type: "string", default: "8" }, out: { type: "string" } } });
-  process.env.WRANGLER_SEND_METRICS = "false";
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-  process.env.WRANGLER_HIDE_BANNER = "true";
   const token = randomBytes(24).toString("hex");
-  const { unstable_startWorker } = await import("wrangler");
-  const worker = await unstable_startWorker({
-    config: `${root}wrangler.toml`,
-    envFiles: [],
-    build: { nodejsCompatMode: () => "v2" },
-    bindings: {
-      RELAY_TOKEN: { type: "secret_text", value: token },
-      ECHO_DELAY_MS: { type: "plain_text", value: "0" },
-      RELAY_ID: { type: "plain_text", value: "local-relay" },
-    },
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: { hostname: "127.0.0.1", port: 0 }, persist: false, watch: false, logLevel: "warn" },
-  });
-  await worker.ready;
-  const url = await worker.url;
-  const inspectorUrl = await worker.inspectorUrl;
+  const cloud = await startLocalCloud({ relayToken: token, inspector: true });
+  const inspectorUrl = cloud.inspectorUrl;
   try {
     const list = (await (await fetch(new URL("/json", inspectorUrl?.href.replace(/^ws/, "http")))).json()) as { webSocketDebuggerUrl: string; title?: string }[];
     const target = list[0]?.webSocketDebuggerUrl;
@@ -71,14 +53,14 @@ async function main(): Promise<void> {
     // Start profiling once the calls are up (hubCost measures after 3 s); stop just before it returns.
     setTimeout(() => void send("Profiler.start"), 3000);
     setTimeout(() => (stopped = send("Profiler.stop")), 3000 + seconds * 1000 - 200);
-    const run = await hubCost({ url }, token, "echo", calls, seconds);
+    const run = await hubCost(cloud, token, "echo", calls, seconds);
     const { profile } = (await stopped) as { profile: Profile };
     cdp.close();
     console.log(`echo ${calls} calls: ${run.pctPerCall.toFixed(3)}% per call (profiler on, idle not subtracted), echoed ${run.framesEchoed}/${run.framesSent}`);
     if (values.out) writeFileSync(values.out, JSON.stringify(profile));
     report(profile);
   } finally {
-    await worker.dispose();
+    await cloud.stop();
   }
 }
 

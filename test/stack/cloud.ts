@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 
 export interface LocalCloud {
   url: URL;
+  /** The DevTools inspector's ws:// URL, when started with `inspector: true`. */
+  inspectorUrl?: URL;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export interface LocalCloudOptions {
   apiSecrets?: { jwtSecret: string; secretsMasterKey: string };
   /** More plain-text bindings: vendor base URLs of the stand-ins, LOCAL_CONFIG_TENANT_ID. */
   vars?: Record<string, string>;
+  /** Open the isolate's inspector (CPU profiles); off by default. */
+  inspector?: boolean;
 }
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -53,7 +57,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     },
     dev: {
       server: { hostname: "127.0.0.1", port: options.port ?? 0 },
-      inspector: false,
+      inspector: options.inspector ? { hostname: "127.0.0.1", port: 0 } : false,
       persist: false,
       watch: false,
       logLevel: "warn",
@@ -61,5 +65,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   });
   await worker.ready;
   const url = await worker.url;
-  return { url, stop: () => worker.dispose() };
+  const inspectorUrl = options.inspector ? await worker.inspectorUrl : undefined;
+  return { url, ...(inspectorUrl ? { inspectorUrl } : {}), stop: () => worker.dispose() };
 }
