@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { CloudStub, TEST_TOKEN } from "../../relay/testing/cloud-stub.js";
 import { waitFor } from "../../relay/testing/wait.js";
 import { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
-import { startRelayProcess } from "../stack/relay-process.js";
+import { connectSimulator, startRelayProcess } from "../stack/relay-process.js";
 import { pct } from "../load/call-load.js";
 
 export interface BargeInResult {
@@ -24,11 +24,8 @@ export async function relayBargeIn(samples: number): Promise<BargeInResult> {
   const sim = await FreeSwitchSim.start({ relayAudioPort: 0, relayOutboundPort: 0 });
   const relay = await startRelayProcess({ cloudUrl: stub.baseUrl, relayToken: TEST_TOKEN, env: { ESL_PORT: String(sim.eslPort) } });
   try {
-    const outbound = await relay.waitFor((l) => l.msg === "outbound event socket server listening", 10_000, 0);
-    sim.options.relayAudioPort = relay.audioPort;
-    sim.options.relayOutboundPort = Number(outbound.port);
+    await connectSimulator(sim, relay);
     await relay.waitFor((l) => l.msg === "link up", 10_000, 0);
-    await waitFor(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
     const conn = await stub.connection(0);
     const call = sim.call({ callId: randomUUID() });
     await call.connectSocket();

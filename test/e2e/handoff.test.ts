@@ -20,7 +20,7 @@ import type { SimCall } from "../sim/freeswitch/sim-call.js";
 import { startLocalCloud, type LocalCloud } from "../stack/cloud.js";
 import { loadFixture } from "../stack/fixtures.js";
 import { startLocalPostgres, type LocalPostgres } from "../stack/postgres.js";
-import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
+import { connectSimulator, startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "../stack/seed.js";
 import { startOmniplayStandIn, TICKET_FIELDS, type OmniplayStandIn } from "../stand-ins/omniplay.js";
 import { startStandIns, type StandIns } from "../stand-ins/stand-ins.js";
@@ -60,11 +60,8 @@ beforeAll(async () => {
     return args[0] === "uuid_transfer" && refuseTransfers ? "-ERR Transfer failed" : execute(args);
   };
   relay = await startRelayProcess({ cloudUrl: cloud.url.origin, relayToken: token, env: { ESL_PORT: String(sim.eslPort) } });
-  const outbound = await relay.waitFor((l) => l.msg === "outbound event socket server listening", 10_000, 0);
-  sim.options.relayAudioPort = relay.audioPort;
-  sim.options.relayOutboundPort = Number(outbound.port);
+  await connectSimulator(sim, relay);
   await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
-  await waitFor(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
 });
 
 afterAll(() =>

@@ -7,10 +7,9 @@
  */
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
-import { waitFor } from "../../relay/testing/wait.js";
 import { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
 import type { SimCall } from "../sim/freeswitch/sim-call.js";
-import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
+import { connectSimulator, startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { startAiStack, type AiStack } from "./ai-stack.js";
 
 export interface AiRig {
@@ -43,11 +42,8 @@ export async function startAiRig(relayEnv: Record<string, string> = {}): Promise
   const ai = await startAiStack();
   const sim = await FreeSwitchSim.start({ relayAudioPort: 0, relayOutboundPort: 0 });
   const relay = await startRelayProcess({ cloudUrl: ai.url.origin, relayToken: ai.relayToken, env: { ESL_PORT: String(sim.eslPort), ...relayEnv } });
-  const outbound = await relay.waitFor((l) => l.msg === "outbound event socket server listening", 10_000, 0);
-  sim.options.relayAudioPort = relay.audioPort;
-  sim.options.relayOutboundPort = Number(outbound.port);
+  await connectSimulator(sim, relay);
   await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
-  await waitFor(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
   return {
     ai,
     sim,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { CloudStub, TEST_TOKEN } from "../../relay/testing/cloud-stub.js";
 import { waitFor } from "../../relay/testing/wait.js";
 import { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
-import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
+import { connectSimulator, startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 
 let stub: CloudStub;
 let sim: FreeSwitchSim;
@@ -20,11 +20,8 @@ beforeAll(async () => {
   stub = await CloudStub.start({ echo: false });
   sim = await FreeSwitchSim.start({ relayAudioPort: 0, relayOutboundPort: 0 });
   relay = await startRelayProcess({ cloudUrl: stub.baseUrl, relayToken: TEST_TOKEN, env: { ESL_PORT: String(sim.eslPort), LINK_BACKOFF_MIN_MS: "50", LINK_BACKOFF_MAX_MS: "200" } });
-  const outbound = await relay.waitFor((l) => l.msg === "outbound event socket server listening", 10_000, 0);
-  sim.options.relayAudioPort = relay.audioPort;
-  sim.options.relayOutboundPort = Number(outbound.port);
+  await connectSimulator(sim, relay);
   await stub.connection(0, 15_000);
-  await waitFor(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { CloudStub, TEST_TOKEN } from "../../relay/testing/cloud-stub.js";
 import { waitFor } from "../../relay/testing/wait.js";
 import { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
 import { speech16k } from "../stack/fixtures.js";
-import { startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
+import { connectSimulator, startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 
 const GRACE_MS = 2000;
@@ -31,11 +31,8 @@ beforeAll(async () => {
     relayToken: TEST_TOKEN,
     env: { ESL_PORT: String(sim.eslPort), LINK_GRACE_MS: String(GRACE_MS), FALLBACK_EXTENSION: "200", LINK_BACKOFF_MIN_MS: "100", LINK_BACKOFF_MAX_MS: "500" },
   });
-  const outbound = await relay.waitFor((l) => l.msg === "outbound event socket server listening", 10_000, 0);
-  sim.options.relayAudioPort = relay.audioPort;
-  sim.options.relayOutboundPort = Number(outbound.port);
+  await connectSimulator(sim, relay);
   await stub.connection(0, 15_000);
-  await waitFor(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
 });
 
 afterAll(async () => {

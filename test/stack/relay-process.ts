@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { waitFor as waitForCondition } from "../../relay/testing/wait.js";
+import type { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
 
 export interface RelayLogLine {
   msg?: string;
@@ -125,4 +127,11 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
       return code;
     },
   };
+}
+
+/** Points the simulated FreeSWITCH's calls at the relay process, and waits until the relay has logged into its event socket. */
+export async function connectSimulator(sim: FreeSwitchSim, relay: Pick<RelayProcess, "audioPort" | "outboundEslPort">): Promise<void> {
+  sim.options.relayAudioPort = relay.audioPort;
+  sim.options.relayOutboundPort = relay.outboundEslPort;
+  await waitForCondition(() => sim.inboundSockets.size > 0, { timeoutMs: 10_000, what: "the relay's inbound event socket" });
 }

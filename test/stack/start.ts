@@ -20,7 +20,7 @@ import { startLocalCloud, type LocalCloud } from "./cloud.js";
 import { loadFixture } from "./fixtures.js";
 import { portFree } from "./ports.js";
 import { startLocalPostgres, type LocalPostgres } from "./postgres.js";
-import { startRelayProcess, type RelayProcess } from "./relay-process.js";
+import { connectSimulator, startRelayProcess, type RelayProcess } from "./relay-process.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "./seed.js";
 import { startLocalStandIns, type StandIns } from "./stand-ins.js";
 import { runDoctor } from "../../relay/cli/doctor.js";
@@ -119,8 +119,7 @@ async function main(): Promise<void> {
   const up = await relay.waitFor((l) => l.msg === "link up", 30_000, 0);
   say(`  relay   connected to the cloud as '${String(up.relayId ?? "?")}' (${ms(performance.now() - t1)}); audio WebSocket on 127.0.0.1:${relay.audioPort}`);
 
-  sim.options.relayAudioPort = relay.audioPort;
-  sim.options.relayOutboundPort = relay.outboundEslPort;
+  await connectSimulator(sim, relay);
 
 
   const speech = loadFixture("caller-greeting.wav");
