@@ -80,7 +80,7 @@ async function runHandoff(call: Call, plan: Extract<CommandPlan, { name: "transf
   }
   const where = { destination: plan.destination, context: plan.context };
   if (!watch) {
-    await handedOver(call, plan);
+    await handOver(call, plan.steps[1]);
     return { ok: true, result: where };
   }
   const end = await watch.done;
@@ -91,7 +91,7 @@ async function runHandoff(call: Call, plan: Extract<CommandPlan, { name: "transf
   switch (end.kind) {
     case "answered":
     case "delivered":
-      await handedOver(call, plan);
+      await handOver(call, plan.steps[1]);
       return { ok: true, result: { ...where, answered: end.kind === "answered" } };
     case "hangup":
       return { ok: false, code: CommandError.CallEnded, message: "the caller hung up during the transfer" };
@@ -120,25 +120,25 @@ function superviseTransfer(call: Call, plan: Extract<CommandPlan, { name: "trans
 async function recallCaller(call: Call, plan: Extract<CommandPlan, { name: "transfer" }>, end: Extract<TransferEnd, { kind: "unanswered" }>): Promise<Outcome> {
   const where = { destination: plan.destination, context: plan.context };
   if (!call.link || !call.deps.link.isUp || call.over) {
-    await handedOver(call, plan);
+    await handOver(call, plan.steps[1]);
     return { ok: true, result: { ...where, answered: false, recalled: false } };
   }
   const reply = await api(call, plan.recall).catch((err: Error) => `-ERR ${err.message}`);
   if (!replyOk(reply)) {
     call.log.warn({ reply: linkText(reply) }, "could not take the caller back from the transfer; the target's dialplan keeps the call");
-    await handedOver(call, plan);
+    await handOver(call, plan.steps[1]);
     return { ok: true, result: { ...where, answered: false, recalled: false } };
   }
   call.log.info({ code: end.code }, "caller taken back from the transfer");
   return { ok: false, code: end.code, message: linkText(end.why) };
 }
 
-/** FreeSWITCH has the call now: stop playing, and stop the stream, which would otherwise listen to the people talking. */
-async function handedOver(call: Call, plan: Extract<CommandPlan, { name: "transfer" }>): Promise<void> {
+/** FreeSWITCH has handed the call to someone: stop playing, and stop the stream (`stop`), which would otherwise listen to the people talking. */
+export async function handOver(call: Call, stop: ApiCommand | undefined): Promise<void> {
   call.over ??= "transferred";
   call.playback.stop();
-  const stopped = await api(call, plan.steps[1]).catch((err: Error) => `-ERR ${err.message}`);
-  if (!replyOk(stopped)) call.log.warn({ reply: linkText(stopped) }, "uuid_audio_stream stop failed after the transfer");
+  const stopped = await api(call, stop).catch((err: Error) => `-ERR ${err.message}`);
+  if (!replyOk(stopped)) call.log.warn({ reply: linkText(stopped) }, "uuid_audio_stream stop failed after the handover");
 }
 
 function api(call: Call, command: ApiCommand | undefined): Promise<string> {

@@ -6,6 +6,7 @@
  * own fallback action runs; a failed `uuid_kill` becomes a `sendmsg hangup`
  * on the call's socket.
  */
+import { stopStream } from "../esl/commands.js";
 import { hangupMessage } from "../esl/wire.js";
 import type { Call } from "./call.js";
 import { replyOk, runApi } from "./esl-runner.js";
@@ -20,7 +21,7 @@ export async function runFallback(call: Call, extension: string | undefined, con
   const fail = (err: Error) => `-ERR ${err.message}`;
   if (extension) {
     const reply = await runApi({ api: "uuid_transfer", args: [call.callId, extension, "XML", context] }, inbound, session).catch(fail);
-    if (call.stream?.open) await runApi({ api: "uuid_audio_stream", args: [call.callId, "stop"] }, inbound, session).catch(fail);
+    if (call.stream?.open) await runApi(stopStream(call.callId), inbound, session).catch(fail);
     if (replyOk(reply)) return;
     call.log.error({ reply }, "fallback transfer failed; closing the event socket so the dialplan's next action runs");
     session?.close("fallback transfer failed");

@@ -12,16 +12,17 @@
 import type { ControlInput, ControlMessage } from "../../shared/link/index.js";
 import type { AudioStream } from "../audio/audio-stream.js";
 import type { FreeswitchConfig } from "../config.js";
+import { stopStream } from "../esl/commands.js";
 import type { OutboundSession } from "../esl/outbound-server.js";
 import type { EslEvent } from "../esl/parser.js";
 import type { CallHandler, LinkCall } from "../link/link-call.js";
 import type { OpenCallResult } from "../link/link-client.js";
 import type { Logger } from "../log.js";
-import { runCommand } from "./call-commands.js";
+import { handOver, runCommand } from "./call-commands.js";
 import { callInfoFor, channelEvent } from "./call-events.js";
 import { runFallback } from "./call-fallback.js";
 import { CallPlayback } from "./call-playback.js";
-import { runApi, type InboundApi } from "./esl-runner.js";
+import type { InboundApi } from "./esl-runner.js";
 import type { CallInfo } from "./registry.js";
 import type { CallCounters } from "./call-counters.js";
 import type { TransferWatch } from "./transfer-watch.js";
@@ -237,10 +238,8 @@ export class Call {
 
   private personTookOver(): void {
     this.log.warn("the caller was bridged to someone while with the AI: handing the call over, the stream stops");
-    this.over = "transferred";
-    this.playback.stop();
+    void handOver(this, stopStream(this.callId));
     this.link?.end("transferred");
-    void runApi({ api: "uuid_audio_stream", args: [this.callId, "stop"] }, this.deps.inbound, this.session).catch((err: Error) => this.log.warn({ err: err.message }, "uuid_audio_stream stop failed"));
   }
 
   private onHangup(): void {

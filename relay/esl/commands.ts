@@ -11,6 +11,8 @@
  * out of reach.
  */
 
+import { MAX_TRANSFER_DESTINATIONS } from "../../shared/link/index.js";
+
 /** The commands the cloud may send (`command.name`). */
 export const CLOUD_COMMANDS = ["transfer", "hangup", "clear_playback", "presence"] as const;
 export type CloudCommand = (typeof CLOUD_COMMANDS)[number];
@@ -77,13 +79,11 @@ const CONTEXT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DOMAIN_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*$/;
 /** Words with a meaning of their own where a destination or context goes. */
 const RESERVED = new Set(["inline", "xml", "-bleg", "-both", "bleg", "both", "all", "enum", "lua", "system"]);
-/** At most this many extensions ring at once. */
-const MAX_RING_ALL = 10;
 const EXT_SRC = "[0-9A-Za-z*#+][0-9A-Za-z*#+._-]{0,31}";
 const DOMAIN_SRC = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*";
 /** Exactly what {@link ringAllCommand} writes, and nothing else, where an inline dialplan goes. */
 const RING_ALL_RE = new RegExp(
-  `^m:\\^:set:continue_on_fail=true\\^set:hangup_after_bridge=true\\^bridge:user/${EXT_SRC}@${DOMAIN_SRC}(?:,user/${EXT_SRC}@${DOMAIN_SRC}){1,${MAX_RING_ALL - 1}}\\^park$`,
+  `^m:\\^:set:continue_on_fail=true\\^set:hangup_after_bridge=true\\^bridge:user/${EXT_SRC}@${DOMAIN_SRC}(?:,user/${EXT_SRC}@${DOMAIN_SRC}){1,${MAX_TRANSFER_DESTINATIONS - 1}}\\^park$`,
 );
 /** How long a supervised transfer may ring, seconds. */
 export const TRANSFER_TIMEOUT_SECONDS = [5, 300] as const;
@@ -126,7 +126,7 @@ export function planCommand(name: string, args: Args, call: CallFacts): PlanResu
       // The stream would otherwise keep listening to the people talking after the handoff.
       const steps: ApiCommand[] = [
         { api: "uuid_transfer", args: [callId, destination.value, "XML", context.value] },
-        { api: "uuid_audio_stream", args: [callId, "stop"] },
+        stopStream(callId),
       ];
       const timeoutMs = timeout ? timeout.value * 1000 : undefined;
       return { ok: true, plan: { name, destination: destination.value, context: context.value, ...(timeoutMs ? { timeoutMs } : {}), steps, recall: recall(callId) } };
@@ -148,10 +148,9 @@ export function planCommand(name: string, args: Args, call: CallFacts): PlanResu
       if (extra) return extra;
       const ext = extension(args.extension, "extension");
       if (!ext.ok) return ext;
-      if (!call.domainName || !DOMAIN_RE.test(call.domainName)) {
-        return { ok: false, code: CommandError.CallNotReady, message: "the call's domain is not known (no event socket for it)" };
-      }
-      const domain = call.domainName.toLowerCase();
+      const known = domainOf(call);
+      if (!known.ok) return known;
+      const domain = known.value;
       if (args.domain !== undefined && (typeof args.domain !== "string" || args.domain.toLowerCase() !== domain)) {
         return { ok: false, code: CommandError.NotPermitted, message: "presence only within the call's own domain" };
       }
@@ -180,7 +179,7 @@ function planRingAll(args: Args, call: CallFacts, callId: string): PlanResult {
   if (!timeout.ok) return timeout;
   if (typeof args.destinations !== "string") return bad("destinations must be text: extensions separated by commas");
   const list = args.destinations.split(",");
-  if (list.length < 2 || list.length > MAX_RING_ALL) return bad(`destinations must name 2 to ${MAX_RING_ALL} extensions`);
+  if (list.length < 2 || list.length > MAX_TRANSFER_DESTINATIONS) return bad(`destinations must name 2 to ${MAX_TRANSFER_DESTINATIONS} extensions`);
   const extensions: string[] = [];
   for (const item of list) {
     const ext = extension(item, "each destination");
@@ -188,10 +187,9 @@ function planRingAll(args: Args, call: CallFacts, callId: string): PlanResult {
     if (extensions.includes(ext.value)) return bad("destinations must not repeat an extension");
     extensions.push(ext.value);
   }
-  if (!call.domainName || !DOMAIN_RE.test(call.domainName)) {
-    return { ok: false, code: CommandError.CallNotReady, message: "the call's domain is not known (no event socket for it)" };
-  }
-  const steps: ApiCommand[] = [ringAllCommand(callId, extensions, call.domainName.toLowerCase()), { api: "uuid_audio_stream", args: [callId, "stop"] }];
+  const domain = domainOf(call);
+  if (!domain.ok) return domain;
+  const steps: ApiCommand[] = [ringAllCommand(callId, extensions, domain.value), stopStream(callId)];
   return { ok: true, plan: { name: "transfer", destination: extensions.join(","), context: "inline", timeoutMs: timeout.value * 1000, steps, recall: recall(callId) } };
 }
 
@@ -204,6 +202,11 @@ function planRingAll(args: Args, call: CallFacts, callId: string): PlanResult {
 export function ringAllCommand(callId: string, extensions: readonly string[], domain: string): ApiCommand {
   const bridge = extensions.map((e) => `user/${e}@${domain}`).join(",");
   return { api: "uuid_transfer", args: [callId, `m:^:set:continue_on_fail=true^set:hangup_after_bridge=true^bridge:${bridge}^park`, "inline"] };
+}
+
+/** `uuid_audio_stream <uuid> stop`: after a handover the stream would go on listening to the people talking. */
+export function stopStream(callId: string): ApiCommand {
+  return { api: "uuid_audio_stream", args: [callId, "stop"] };
 }
 
 /** `uuid_break <uuid> all`: stops the current file and flushes the queue (barge-in). */
@@ -232,8 +235,8 @@ export function renderApi(command: ApiCommand): string {
   if (command.api.startsWith("uuid_") && !UUID_RE.test(command.args[0] ?? "")) throw new TypeError(`${command.api} needs a call UUID first`);
   if (command.api === "uuid_transfer" && !transferShape(command.args)) throw new TypeError("uuid_transfer must be <uuid> <dest> XML <context>, or the relay's own recall or ring-all");
   for (const arg of command.args) {
-    // The ring-all inline dialplan needs `:^,`; its own pattern above allows nothing else.
-    if (command.api === "uuid_transfer" && arg === command.args[1] && RING_ALL_RE.test(arg) && !/[\s$'"{}]/.test(arg)) continue;
+    // The ring-all inline dialplan needs `:^,`; its own pattern (no space, `$`, quote or brace) allows nothing else.
+    if (command.api === "uuid_transfer" && arg === command.args[1] && RING_ALL_RE.test(arg)) continue;
     if (!SAFE_TOKEN.test(arg) || arg.includes("::") || /[$'"{}:\s]/.test(arg)) throw new TypeError(`unsafe API argument ${JSON.stringify(arg.slice(0, 40))}`);
   }
   return [command.api, ...command.args].join(" ");
@@ -269,6 +272,14 @@ function pattern(value: unknown, re: RegExp, what: string): Check<string> {
   if (typeof value !== "string") return bad(`${what} must be text`);
   if (!re.test(value)) return bad(`${what} has characters or a length not allowed`);
   return { ok: true, value };
+}
+
+/** The call's own domain (from its channel data), lower-case: presence and ring-all never leave it. */
+function domainOf(call: CallFacts): Check<string> {
+  if (!call.domainName || !DOMAIN_RE.test(call.domainName)) {
+    return { ok: false, code: CommandError.CallNotReady, message: "the call's domain is not known (no event socket for it)" };
+  }
+  return { ok: true, value: call.domainName.toLowerCase() };
 }
 
 function contextOf(call: CallFacts): Check<string> {

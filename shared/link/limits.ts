@@ -24,6 +24,9 @@ export const DEFAULT_LIMITS: Readonly<LinkLimits> = Object.freeze({
   maxCalls: 1000,
 });
 
+/** The most extensions one ring-all `transfer` may name (`destinations`, PROTOCOL.md). */
+export const MAX_TRANSFER_DESTINATIONS = 10;
+
 /** Defaults overridden by `partial`, each value checked to be a positive integer. */
 export function resolveLimits(partial: Partial<LinkLimits> = {}): LinkLimits {
   const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));

@@ -11,6 +11,7 @@
  * `say` would talk over it). If nothing is ready within `toolHoldMs` the
  * model is told to ask the caller to hold, so it never looks stalled.
  */
+import { MAX_TRANSFER_DESTINATIONS } from "../../shared/link/index.js";
 import type { Tool } from "../providers/tools.js";
 import { evaluateBusinessHours } from "./business-hours.js";
 import type { BusinessHours } from "../api/schemas/time-conditions.js";
@@ -261,8 +262,6 @@ export class HandoffController {
   }
 }
 
-/** The relay rings at most this many agents at once. */
-const MAX_RING_ALL = 10;
 
 /**
  * OmniPlay's online agents we may transfer to, in its order: all of them
@@ -273,5 +272,5 @@ const MAX_RING_ALL = 10;
 export function reachableAgents(agents: OnlineAgents, transferable: (extension: string) => boolean): string[] {
   const online = [...new Set(agents.agents.filter((a) => a.status === "online" && transferable(a.extension)).map((a) => a.extension))];
   const ringAll = agents.strategy === null || agents.strategy === "ring_all";
-  return online.slice(0, ringAll ? MAX_RING_ALL : 1);
+  return online.slice(0, ringAll ? MAX_TRANSFER_DESTINATIONS : 1);
 }
