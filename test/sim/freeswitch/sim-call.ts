@@ -64,7 +64,8 @@ export class SimCall {
   dialplan: "socket" | "ringing" | "bridged" | "voicemail" | "parked" | "other" = "socket";
   /** Times the relay took the caller back (`uuid_transfer <uuid> park inline`). */
   recalls = 0;
-  private bridge: { app: string; timer: NodeJS.Timeout | undefined; target: string; then?: "parked" } | undefined;
+  /** The bridge that rings, while it does. */
+  private ringing: { app: string; timer: NodeJS.Timeout | undefined; target: string; then: "voicemail" | "parked" } | undefined;
   /** When the relay closed the outbound socket (after the notice, if lingering). */
   socketClosedAt: number | undefined;
   private current: { played: Played; timer: NodeJS.Timeout } | undefined;
@@ -109,8 +110,8 @@ export class SimCall {
   hangup(cause = "NORMAL_CLEARING"): void {
     if (this.hungUp) return;
     this.hungUp = { cause, at: performance.now() };
-    clearTimeout(this.bridge?.timer);
-    this.bridge = undefined;
+    clearTimeout(this.ringing?.timer);
+    this.ringing = undefined;
     this.stopPlayback(true);
     this.module.stop();
     this.fire("CHANNEL_HANGUP", [["Hangup-Cause", cause]]);
@@ -122,10 +123,9 @@ export class SimCall {
   }
 
   /**
-   * A transfer to `destination`: a known extension rings (`bridge`, events
-   * CHANNEL_EXECUTE then CHANNEL_BRIDGE on answer, or CHANNEL_EXECUTE_COMPLETE
-   * with originate_disposition on failure, after which the dialplan goes to
-   * voicemail); anything else runs some other application.
+   * A transfer to `destination`: a known extension rings as FusionPBX's local
+   * extension does ({@link bridge}, then voicemail when nobody took it);
+   * anything else runs some other application.
    */
   runDestination(destination: string, user: SimUser | undefined): void {
     this.endBridge("ORIGINATOR_CANCEL");
@@ -133,52 +133,47 @@ export class SimCall {
       this.dialplan = "other";
       return;
     }
+    this.bridge([{ extension: destination, user }], "voicemail");
+  }
+
+  /** The relay's ring-all inline: one bridge to every target, then the inline dialplan's `park`. */
+  ringAll(targets: { extension: string; user: SimUser | undefined }[]): void {
+    this.endBridge("ORIGINATOR_CANCEL");
+    this.bridge(targets, "parked");
+  }
+
+  /**
+   * One `bridge` ringing every target at once (events CHANNEL_EXECUTE, then
+   * CHANNEL_BRIDGE on answer, or CHANNEL_EXECUTE_COMPLETE with
+   * originate_disposition on failure). The first that answers takes it;
+   * unregistered ones fail at once (USER_NOT_REGISTERED when none is left);
+   * all busy -> USER_BUSY; otherwise NO_ANSWER at the shortest call_timeout.
+   * After a failure the dialplan goes on to `then`.
+   */
+  private bridge(targets: { extension: string; user: SimUser | undefined }[], then: "voicemail" | "parked"): void {
     const app = `app-${Math.random().toString(16).slice(2)}`;
-    const target = `user/${destination}@${this.options.channel.domainName}`;
+    const target = targets.map((t) => `user/${t.extension}@${this.options.channel.domainName}`).join(",");
     this.dialplan = "ringing";
-    this.bridge = { app, timer: undefined, target };
+    const ringing = { app, timer: undefined as NodeJS.Timeout | undefined, target, then };
+    this.ringing = ringing;
     this.fire("CHANNEL_EXECUTE", [["Application", "bridge"], ["Application-Data", target], ["Application-UUID", app]]);
-    const answers = user.answers ?? "answer";
-    if (answers === "busy") {
-      this.bridge.timer = setTimeout(() => this.endBridge("USER_BUSY"), 20);
-    } else if (answers === "no-answer") {
-      this.bridge.timer = setTimeout(() => this.endBridge("NO_ANSWER"), user.ringTimeoutMs ?? 30_000);
+    const live = targets.filter((t) => t.user?.registered);
+    const answering = live.filter((t) => (t.user?.answers ?? "answer") === "answer");
+    if (answering.length > 0) {
+      ringing.timer = setTimeout(() => this.answered(), Math.min(...answering.map((t) => t.user?.answerAfterMs ?? 150)));
+    } else if (live.length === 0) {
+      ringing.timer = setTimeout(() => this.endBridge("USER_NOT_REGISTERED"), 20);
+    } else if (live.every((t) => t.user?.answers === "busy")) {
+      ringing.timer = setTimeout(() => this.endBridge("USER_BUSY"), 20);
     } else {
-      this.bridge.timer = setTimeout(() => this.answered(), user.answerAfterMs ?? 150);
+      ringing.timer = setTimeout(() => this.endBridge("NO_ANSWER"), Math.min(...live.filter((t) => t.user?.answers === "no-answer").map((t) => t.user?.ringTimeoutMs ?? 30_000)));
     }
   }
 
   private answered(): void {
-    this.bridge = undefined;
+    this.ringing = undefined;
     this.dialplan = "bridged";
     this.fire("CHANNEL_BRIDGE", [["Bridge-A-Unique-ID", this.callId], ["Bridge-B-Unique-ID", `b-${this.callId}`], ["Other-Leg-Unique-ID", `b-${this.callId}`]]);
-  }
-
-  /**
-   * The relay's ring-all inline: one bridge ringing every target at once. The
-   * first that answers takes it; unregistered ones fail at once; all busy ->
-   * USER_BUSY; otherwise NO_ANSWER at the shortest call_timeout. Then the
-   * inline dialplan's `park` (not voicemail).
-   */
-  ringAll(targets: { extension: string; user: SimUser | undefined }[]): void {
-    this.endBridge("ORIGINATOR_CANCEL");
-    const app = `app-${Math.random().toString(16).slice(2)}`;
-    const target = targets.map((t) => `user/${t.extension}@${this.options.channel.domainName}`).join(",");
-    this.dialplan = "ringing";
-    this.bridge = { app, timer: undefined, target, then: "parked" };
-    this.fire("CHANNEL_EXECUTE", [["Application", "bridge"], ["Application-Data", target], ["Application-UUID", app]]);
-    const live = targets.filter((t) => t.user?.registered);
-    const answering = live.filter((t) => (t.user?.answers ?? "answer") === "answer");
-    const bridge = this.bridge;
-    if (answering.length > 0) {
-      bridge.timer = setTimeout(() => this.answered(), Math.min(...answering.map((t) => t.user?.answerAfterMs ?? 150)));
-    } else if (live.length === 0) {
-      bridge.timer = setTimeout(() => this.endBridge("USER_NOT_REGISTERED"), 20);
-    } else if (live.every((t) => t.user?.answers === "busy")) {
-      bridge.timer = setTimeout(() => this.endBridge("USER_BUSY"), 20);
-    } else {
-      bridge.timer = setTimeout(() => this.endBridge("NO_ANSWER"), Math.min(...live.filter((t) => t.user?.answers === "no-answer").map((t) => t.user?.ringTimeoutMs ?? 30_000)));
-    }
   }
 
   get domainName(): string {
@@ -194,11 +189,11 @@ export class SimCall {
   }
 
   /** The ringing bridge ends unanswered with `cause` (switch_ivr_originate's originate_disposition and DIALSTATUS). */
-  private endBridge(cause: string, thenVoicemail = true): void {
-    const bridge = this.bridge;
+  private endBridge(cause: string, dialplanGoesOn = true): void {
+    const bridge = this.ringing;
     if (!bridge) return;
     clearTimeout(bridge.timer);
-    this.bridge = undefined;
+    this.ringing = undefined;
     const dialStatus = ({ USER_BUSY: "BUSY", NO_ANSWER: "NOANSWER", ORIGINATOR_CANCEL: "CANCEL" } as Record<string, string>)[cause] ?? cause;
     this.fire("CHANNEL_EXECUTE_COMPLETE", [
       ["Application", "bridge"],
@@ -208,7 +203,7 @@ export class SimCall {
       ["variable_DIALSTATUS", dialStatus],
     ]);
     // FusionPBX's local extension goes on to voicemail; the relay's ring-all inline parks.
-    if (thenVoicemail) this.dialplan = bridge.then ?? "voicemail";
+    if (dialplanGoesOn) this.dialplan = bridge.then;
   }
 
   /** `uuid_break <uuid> all`: stops the file playing and flushes the queue. */
