@@ -23,6 +23,7 @@ import { startLocalPostgres, type LocalPostgres } from "../stack/postgres.js";
 import { connectSimulator, startRelayProcess, type RelayProcess } from "../stack/relay-process.js";
 import { DEMO_SECRETARY_ID, DEMO_TENANT_ID } from "../stack/seed.js";
 import { startOmniplayStandIn, TICKET_FIELDS, type OmniplayStandIn } from "../stand-ins/omniplay.js";
+import { linesAskedFor } from "../stand-ins/openai-realtime.js";
 import { startStandIns, type StandIns } from "../stand-ins/stand-ins.js";
 import { ignoringProxyResets } from "../support/socket-resets.js";
 
@@ -113,12 +114,6 @@ async function callAndAskForAPerson(secretaryId: string): Promise<SimCall> {
   await call.module.stream(loadFixture("caller-greeting.wav").data);
   await call.module.stream(new Uint8Array(32_000)); // a second of silence ends the turn
   return call;
-}
-
-/** The instructions of every response the demo secretary's provider was asked for (lines the agent must say). */
-function spokenLines(): string[] {
-  const events = standIns.openaiRealtime.log("sk-local-stand-in") as { type: string; response?: { instructions?: string } }[];
-  return events.filter((e) => e.type === "response.create").map((e) => e.response?.instructions ?? "");
 }
 
 interface ConversationRow {
@@ -229,7 +224,7 @@ describe("handoff through the relay, workerd, the OpenAI and OmniPlay stand-ins"
     it(`transfer ${what}: the relay takes the caller back, the AI (muted while it rang) offers a message, and the caller leaves one`, async () => {
       const id = await secretary({ transfer_extension: "200", handoff_keywords: ["horário", "espera"], handoff_timeout_seconds: timeoutSeconds });
       sim.options.users["200"] = user;
-      const linesBefore = spokenLines().length;
+      const linesBefore = linesAskedFor(standIns.openaiRealtime).length;
       try {
         const call = await callAndAskForAPerson(id);
         await waitFor(() => call.recalls === 1, { timeoutMs: 45_000, what: "the caller taken back from the transfer" });
@@ -255,7 +250,7 @@ describe("handoff through the relay, workerd, the OpenAI and OmniPlay stand-ins"
         const conv = await conversation(call.callId);
         expect(conv).toMatchObject({ outcome: "ticket_created", handoffReason: "keyword_detected" });
         // The AI was asked to say the line about it (the stand-in answers with its own canned audio).
-        expect(spokenLines().slice(linesBefore).some((l) => line.test(l))).toBe(true);
+        expect(linesAskedFor(standIns.openaiRealtime).slice(linesBefore).some((l) => line.test(l))).toBe(true);
       } finally {
         sim.options.users["200"] = { registered: true };
       }

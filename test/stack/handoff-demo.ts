@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { waitFor } from "../../relay/testing/wait.js";
 import type { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
 import type { SimCall } from "../sim/freeswitch/sim-call.js";
+import { linesAskedFor } from "../stand-ins/openai-realtime.js";
 import type { StandIns } from "../stand-ins/stand-ins.js";
 import { loadFixture } from "./fixtures.js";
 import { DEMO_PROVIDER_IDS } from "./seed.js";
@@ -27,10 +28,7 @@ export interface ConfigApi {
 /** Runs the call; resolves true when every step happened. */
 export async function handoffDemoCall(sim: FreeSwitchSim, api: ConfigApi, standIns: StandIns): Promise<boolean> {
   // What the CallSession asked the model to say, word for word (the stand-in answers with its own canned audio).
-  const asked = () =>
-    (standIns.openaiRealtime.log("sk-local-stand-in") as { type: string; response?: { instructions?: string } }[])
-      .map((e) => (e.type === "response.create" ? /^Say exactly this, word for word, and nothing else: (.*)$/s.exec(e.response?.instructions ?? "")?.[1] : undefined))
-      .filter((l): l is string => l !== undefined);
+  const asked = () => linesAskedFor(standIns.openaiRealtime);
   let seen = asked().length;
   const newLines = () => {
     const lines = asked().slice(seen);

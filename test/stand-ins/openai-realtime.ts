@@ -202,6 +202,16 @@ class RealtimeConnection {
 }
 
 /**
+ * The lines the adapter asked the model to say word for word (`say`: a
+ * greeting, a handoff line), in order, from the stand-in's log of `key`.
+ */
+export function linesAskedFor(standIn: StandIn, key = "sk-local-stand-in"): string[] {
+  return (standIn.log(key) as { type: string; response?: { instructions?: string } }[])
+    .map((e) => (e.type === "response.create" ? /^Say exactly this, word for word, and nothing else: (.*)$/s.exec(e.response?.instructions ?? "")?.[1] : undefined))
+    .filter((l): l is string => l !== undefined);
+}
+
+/**
  * Starts the OpenAI stand-in on `port` (0: any): Realtime at `ws://127.0.0.1:<port>/v1/realtime`
  * and the REST endpoints of openai-rest.ts under `http://127.0.0.1:<port>/v1`.
  */
