@@ -106,11 +106,7 @@ async function callAndAskForAPerson(secretaryId: string): Promise<SimCall> {
   await call.connectSocket();
   await call.module.start();
   // The greeting has played when the last file ended a while ago (it comes as many short files).
-  const quiet = () => {
-    const last = call.played.at(-1);
-    return last?.endedAt !== undefined && performance.now() - last.endedAt > 700;
-  };
-  await waitFor(quiet, { timeoutMs: 30_000, what: "the greeting to play" });
+  await waitFor(() => call.quietFor(700), { timeoutMs: 30_000, what: "the greeting to play" });
   await call.module.stream(loadFixture("caller-greeting.wav").data);
   await call.module.stream(new Uint8Array(32_000)); // a second of silence ends the turn
   return call;
@@ -200,12 +196,8 @@ describe("handoff through the relay, workerd, the OpenAI and OmniPlay stand-ins"
       const call = await callAndAskForAPerson(id);
       await waitFor(() => sim.apisNamed("uuid_transfer").some((a) => a.line.includes(call.callId)), { timeoutMs: 30_000, what: "the transfer attempt" });
       // The AI tells the caller; the caller asks again ("Espera, espera, ..."), which becomes a message.
-      const quiet = () => {
-        const last = call.played.at(-1);
-        return last?.endedAt !== undefined && performance.now() - last.endedAt > 700;
-      };
       await new Promise((r) => setTimeout(r, 1500));
-      await waitFor(quiet, { timeoutMs: 30_000, what: "the agent's line after the failed transfer" });
+      await waitFor(() => call.quietFor(700), { timeoutMs: 30_000, what: "the agent's line after the failed transfer" });
       await call.module.stream(loadFixture("caller-interrupts.wav").data);
       await call.module.stream(new Uint8Array(32_000));
       await waitFor(() => call.hungUp !== undefined, { timeoutMs: 45_000, what: "the hangup" });
@@ -235,11 +227,7 @@ describe("handoff through the relay, workerd, the OpenAI and OmniPlay stand-ins"
         // Nothing of the agent played while it rang; then the AI's line about it plays on the parked channel.
         expect(call.played.filter((p) => p.startedAt > transferAt + 50 && p.startedAt < recallAt)).toEqual([]);
         await waitFor(() => call.played.some((p) => p.startedAt > recallAt), { timeoutMs: 20_000, what: "the agent's line after the recall" });
-        const quiet = () => {
-          const last = call.played.at(-1);
-          return last?.endedAt !== undefined && performance.now() - last.endedAt > 700;
-        };
-        await waitFor(quiet, { timeoutMs: 30_000, what: "the agent's line to finish" });
+        await waitFor(() => call.quietFor(700), { timeoutMs: 30_000, what: "the agent's line to finish" });
         const record = await sql<{ transcript: { role: string; text: string }[] }[]>`select transcript from conversations where call_id = ${call.callId}`;
         expect(record).toEqual([]); // the call goes on
         await call.module.stream(loadFixture("caller-interrupts.wav").data);

@@ -11,7 +11,6 @@
 import { performance } from "node:perf_hooks";
 import { waitFor } from "../../relay/testing/wait.js";
 import type { FreeSwitchSim } from "../sim/freeswitch/freeswitch.js";
-import type { SimCall } from "../sim/freeswitch/sim-call.js";
 import { linesAskedFor } from "../stand-ins/openai-realtime.js";
 import type { StandIns } from "../stand-ins/stand-ins.js";
 import { loadFixture } from "./fixtures.js";
@@ -60,7 +59,7 @@ export async function handoffDemoCall(sim: FreeSwitchSim, api: ConfigApi, standI
     const c = sim.call({ secretaryId: secretary.id, callerNumber: "+5511977770000" });
     await c.connectSocket();
     await c.module.start();
-    await waitFor(quiet(c), { timeoutMs: 30_000, what: "the greeting" });
+    await waitFor(() => c.quietFor(700), { timeoutMs: 30_000, what: "the greeting" });
     say(`  agent   ${newLines()}`);
     await c.module.stream(loadFixture("caller-greeting.wav").data);
     await c.module.stream(new Uint8Array(32_000));
@@ -73,7 +72,7 @@ export async function handoffDemoCall(sim: FreeSwitchSim, api: ConfigApi, standI
     say(`  relay   nobody answered in ${((performance.now() - rangAt) / 1000).toFixed(1)} s: the relay cancelled the ringing and took the caller back (uuid_transfer <uuid> park inline)`);
     const recalledAt = performance.now();
     await waitFor(() => c.played.some((p) => p.startedAt > recalledAt), { timeoutMs: 20_000, what: "the agent's line" });
-    await waitFor(quiet(c), { timeoutMs: 30_000, what: "the agent's line to end" });
+    await waitFor(() => c.quietFor(700), { timeoutMs: 30_000, what: "the agent's line to end" });
     say(`  agent   ${newLines()}`);
     await c.module.stream(loadFixture("caller-interrupts.wav").data);
     await c.module.stream(new Uint8Array(32_000));
@@ -94,14 +93,6 @@ export async function handoffDemoCall(sim: FreeSwitchSim, api: ConfigApi, standI
   } finally {
     sim.options.users["200"] = { registered: true };
   }
-}
-
-/** The agent has been quiet for a while (its lines come as many short files). */
-function quiet(c: SimCall): () => boolean {
-  return () => {
-    const last = c.played.at(-1);
-    return last?.endedAt !== undefined && performance.now() - last.endedAt > 700;
-  };
 }
 
 interface Conversation {

@@ -212,6 +212,12 @@ export class SimCall {
     this.stopPlayback(true);
   }
 
+  /** Nothing has played for `ms`: the agent finished what it was saying (its lines come as many short files). */
+  quietFor(ms: number): boolean {
+    const last = this.played.at(-1);
+    return last?.endedAt !== undefined && performance.now() - last.endedAt > ms;
+  }
+
   /** Waits until the relay closed the outbound socket. */
   get socketOpen(): boolean {
     return this.socket !== undefined && !this.socket.destroyed && this.socketClosedAt === undefined;
